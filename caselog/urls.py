@@ -1,0 +1,29 @@
+"""The URL map. Seller pages live under /cases/; the case page is where the
+`cases` and `correspondence` apps meet, so both contribute to the `cases:` names."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from cases import views as case_views
+from correspondence import views as correspondence_views
+
+case_patterns = [
+    path("", case_views.case_list, name="list"),
+    path("export.csv", case_views.case_export, name="export"),
+    path("help/", case_views.case_help, name="help"),
+    path("<int:case_id>/", correspondence_views.case_detail, name="detail"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="cases:list", permanent=False)),
+    path("cases/", include((case_patterns, "cases"))),
+    path(
+        "attachments/<str:token>/",
+        correspondence_views.attachment_download,
+        name="attachment",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,188 @@
+"""The case log's filters and sort, as a django-filter FilterSet.
+
+The GET parameters are a documented, stable contract (see SPEC "Case log"):
+q, state (repeatable), created_from, created_to, email, mine, o, per_page.
+A malformed value becomes a form error and is ignored; it never fails the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case, CaseState
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
+DEFAULT_ORDERING = "-created"
+
+# Public name in `o` → model field, in column order.
+SORT_FIELDS = {
+    "created": "created_at",
+    "id": "id",
+    "state": "state",
+    "email": "primary_email",
+    "description": "short_description",
+}
+
+# The parameters that narrow the view. Sort and page size do not: they leave the
+# default view (which hides expired cases) in place.
+NARROWING = ("q", "state", "created_from", "created_to", "email", "mine")
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Orders by the chosen column, then by case ID, so pages never overlap."""
+
+    def filter(self, qs: QuerySet[Case], value: list[str] | None) -> QuerySet[Case]:
+        terms = [term for term in (value or []) if term] or [DEFAULT_ORDERING]
+        terms = terms[:1]  # one sort column; the id tie-breaker follows it
+        descending = terms[0].startswith("-")
+        ordering = [self.get_ordering_value(terms[0])]
+        if ordering[0].lstrip("-") != "id":
+            ordering.append("-id" if descending else "id")
+        return qs.order_by(*ordering)
+
+
+def _start_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Case ID or description")}
+        ),
+    )
+    state = django_filters.MultipleChoiceFilter(
+        label=_("State"),
+        choices=CaseState.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    created_from = django_filters.DateFilter(
+        label=_("Created from"),
+        method="filter_created_from",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    created_to = django_filters.DateFilter(
+        label=_("Created to"),
+        method="filter_created_to",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    email = django_filters.ChoiceFilter(
+        label=_("Primary e-mail"),
+        field_name="primary_email",
+        empty_label=_("Anyone"),
+        choices=[],
+    )
+    mine = django_filters.BooleanFilter(
+        label=_("Only my cases"),
+        method="filter_mine",
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+    )
+    o = StableOrderingFilter(label=_("Sort"), fields=[(f, n) for n, f in SORT_FIELDS.items()])
+    per_page = django_filters.TypedChoiceFilter(
+        label=_("Cases per page"),
+        method="filter_nothing",
+        choices=[(str(size), str(size)) for size in PAGE_SIZES],
+        coerce=int,
+    )
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, user: Any, member_emails: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.filters["email"].extra["choices"] = [(e, e) for e in member_emails]
+        # django-filter runs filters in declaration order; sort last.
+        self.filters["o"] = self.filters.pop("o")
+
+    def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(short_description__icontains=value)
+        digits = value.replace(" ", "")
+        if digits.isdigit() and len(digits) <= 10:
+            condition |= Q(pk=int(digits))
+        return queryset.filter(condition)
+
+    def filter_created_from(
+        self, queryset: QuerySet[Case], name: str, value: dt.date
+    ) -> QuerySet[Case]:
+        return queryset.filter(created_at__gte=_start_of_day(value))
+
+    def filter_created_to(
+        self, queryset: QuerySet[Case], name: str, value: dt.date
+    ) -> QuerySet[Case]:
+        # The "to" day is included: everything before the start of the next day.
+        return queryset.filter(created_at__lt=_start_of_day(value + dt.timedelta(days=1)))
+
+    def filter_mine(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
+        return queryset.filter(primary_email=self.user.email) if value else queryset
+
+    def filter_nothing(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
+        return queryset
+
+    # --- reading the validated parameters ------------------------------
+
+    def _cleaned(self) -> dict[str, Any]:
+        self.form.is_valid()
+        return getattr(self.form, "cleaned_data", {})
+
+    @property
+    def is_narrowed(self) -> bool:
+        """True when a filter or search is active (so expired cases are included)."""
+        cleaned = self._cleaned()
+        return any(cleaned.get(name) not in (None, "", [], False) for name in NARROWING)
+
+    @property
+    def page_size(self) -> int:
+        return self._cleaned().get("per_page") or DEFAULT_PAGE_SIZE
+
+    @property
+    def ordering(self) -> str:
+        terms = self._cleaned().get("o") or []
+        return terms[0] if terms and terms[0] else DEFAULT_ORDERING
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    key: str
+    label: str
+    aria_sort: str  # "ascending" / "descending" / "none"
+    next_value: str  # the `o` a click on the header sets
+
+
+def sort_columns(ordering: str) -> list[SortColumn]:
+    labels = {
+        "created": _("Creation date"),
+        "id": _("Case ID"),
+        "state": _("State"),
+        "email": _("Primary e-mail"),
+        "description": _("Short description"),
+    }
+    current = ordering.lstrip("-")
+    descending = ordering.startswith("-")
+    columns = []
+    for key in SORT_FIELDS:
+        if key == current:
+            aria = "descending" if descending else "ascending"
+            next_value = key if descending else f"-{key}"
+        else:
+            aria = "none"
+            # Dates read newest first; text columns A→Z.
+            next_value = f"-{key}" if key == "created" else key
+        columns.append(SortColumn(key, str(labels[key]), aria, next_value))
+    return columns

@@ -1,0 +1,354 @@
+"""Accounts, cases, their states and their history.
+
+Nothing outside `cases.services` writes `Case.state`: the allowed moves are the
+TRANSITIONS table below, and `case_transition` is the only code that applies it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+CASE_ID_MIN = 1_000_000_000
+CASE_ID_MAX = 9_999_999_999
+MAX_CC = 10
+SHORT_DESCRIPTION_MAX = 200
+
+
+def new_case_id() -> int:
+    """A random 10-digit case number: unique by retry, never sequential."""
+    return CASE_ID_MIN + secrets.randbelow(CASE_ID_MAX - CASE_ID_MIN + 1)
+
+
+class UserManager(DjangoUserManager):
+    """Users are known by their e-mail address; there is no separate username."""
+
+    def _create_user_object(self, email: str, password: str | None, **extra_fields):
+        email = self.normalize_email(email).lower()
+        user = self.model(email=email, **extra_fields)
+        user.password = ""
+        if password is not None:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        return user
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        user = self._create_user_object(email, password, **extra_fields)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username: str | None):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+
+class SellerAccount(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="seller_accounts",
+        verbose_name=_("authorized users"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seller account")
+        verbose_name_plural = _("seller accounts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    account = models.ForeignKey(SellerAccount, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("authorized user")
+        verbose_name_plural = _("authorized users")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "account"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.account}"
+
+
+class SupportTeam(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+
+    class Meta:
+        verbose_name = _("support team")
+        verbose_name_plural = _("support teams")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("case state", "Open")
+    PENDING_SUPPORT = "pending_support", pgettext_lazy("case state", "Pending support action")
+    NEEDS_ATTENTION = "needs_attention", pgettext_lazy("case state", "Needs your attention")
+    ANSWERED = "answered", pgettext_lazy("case state", "Answered")
+    TRANSFERRED = "transferred", pgettext_lazy("case state", "Transferred")
+    REOPENED = "reopened", pgettext_lazy("case state", "Reopened")
+    RESOLVED = "resolved", pgettext_lazy("case state", "Resolved")
+
+
+# The glossary: what each state means to a seller (tooltips and the help page).
+STATE_MEANINGS = {
+    CaseState.OPEN: _("You opened the case; Seller Support has not handled it yet."),
+    CaseState.PENDING_SUPPORT: _("You wrote last; Seller Support must answer."),
+    CaseState.NEEDS_ATTENTION: _("Seller Support asks you to act: read their message and reply."),
+    CaseState.ANSWERED: _("Seller Support answered; nothing is required from you."),
+    CaseState.TRANSFERRED: _("The case was moved to another support team."),
+    CaseState.REOPENED: _("The case was resolved and Seller Support reopened it to investigate."),
+    CaseState.RESOLVED: _(
+        "The case is closed. You can still reply until it expires; after that, "
+        "open a new case that cites its ID."
+    ),
+}
+
+# Badge colours, chosen for WCAG AA contrast with their text.
+STATE_BADGES = {
+    CaseState.OPEN: "text-bg-primary",
+    CaseState.PENDING_SUPPORT: "text-bg-info",
+    CaseState.NEEDS_ATTENTION: "text-bg-warning",
+    CaseState.ANSWERED: "text-bg-success",
+    CaseState.TRANSFERRED: "text-bg-secondary",
+    CaseState.REOPENED: "text-bg-dark",
+    CaseState.RESOLVED: "text-bg-light border",
+}
+
+# Preset views of the log: each is only a state filter.
+WAITING_ON_SUPPORT = (
+    CaseState.OPEN,
+    CaseState.PENDING_SUPPORT,
+    CaseState.REOPENED,
+    CaseState.TRANSFERRED,
+)
+
+
+class CaseEvent(models.TextChoices):
+    SELLER_OPENED = "seller_opened", _("Seller opened the case")
+    SELLER_REPLIED = "seller_replied", _("Seller replied")
+    SUPPORT_ANSWERED = "support_answered", _("Support answered")
+    SUPPORT_NEEDS_ACTION = "support_needs_action", _("Support asked the seller to act")
+    TRANSFERRED = "transferred", _("Transferred")
+    RESOLVED = "resolved", _("Resolved")
+    REOPENED = "reopened", _("Reopened")
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+
+
+_ALL = frozenset(CaseState.values)
+_NOT_RESOLVED = _ALL - {CaseState.RESOLVED}
+
+# The one table of allowed moves. `sources` of SELLER_OPENED is empty: it only
+# applies to a case being created. Expired cases are refused before the table
+# is consulted (see Case.is_expired).
+TRANSITIONS: dict[str, Transition] = {
+    CaseEvent.SELLER_OPENED: Transition(frozenset(), CaseState.OPEN),
+    CaseEvent.SELLER_REPLIED: Transition(_ALL, CaseState.PENDING_SUPPORT),
+    CaseEvent.SUPPORT_ANSWERED: Transition(_NOT_RESOLVED, CaseState.ANSWERED),
+    CaseEvent.SUPPORT_NEEDS_ACTION: Transition(_NOT_RESOLVED, CaseState.NEEDS_ATTENTION),
+    CaseEvent.TRANSFERRED: Transition(_NOT_RESOLVED, CaseState.TRANSFERRED),
+    CaseEvent.RESOLVED: Transition(_NOT_RESOLVED, CaseState.RESOLVED),
+    CaseEvent.REOPENED: Transition(frozenset({CaseState.RESOLVED}), CaseState.REOPENED),
+}
+
+
+def expiry_cutoff(now: datetime | None = None) -> datetime:
+    """Cases resolved before this moment are expired."""
+    return (now or timezone.now()) - timedelta(days=settings.CASELOG_EXPIRE_AFTER_DAYS)
+
+
+def expired_q(now: datetime | None = None) -> Q:
+    return Q(state=CaseState.RESOLVED, resolved_at__lt=expiry_cutoff(now))
+
+
+class Case(models.Model):
+    id = models.BigIntegerField(_("case ID"), primary_key=True, default=new_case_id, editable=False)
+    account = models.ForeignKey(
+        SellerAccount, on_delete=models.PROTECT, related_name="cases", verbose_name=_("account")
+    )
+    created_at = models.DateTimeField(_("creation date"), default=timezone.now)
+    state = models.CharField(
+        _("state"), max_length=20, choices=CaseState.choices, default=CaseState.OPEN
+    )
+    primary_email = models.EmailField(_("primary e-mail"))
+    cc_list = models.JSONField(_("CC list"), default=list, blank=True)
+    short_description = models.CharField(_("short description"), max_length=SHORT_DESCRIPTION_MAX)
+    support_team = models.ForeignKey(
+        SupportTeam,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("support team"),
+    )
+    last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # Bumped on every write; an edit form carries the version it was read at so a
+    # stale save is refused instead of silently overwriting a colleague.
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # One index per sortable column of the log, led by the account so a
+            # seller's view is a range scan that comes out already sorted.
+            models.Index(fields=["account", "created_at", "id"], name="case_acct_created"),
+            models.Index(fields=["account", "state", "id"], name="case_acct_state"),
+            models.Index(fields=["account", "primary_email", "id"], name="case_acct_email"),
+            models.Index(fields=["account", "short_description", "id"], name="case_acct_desc"),
+            models.Index(fields=["state", "resolved_at"], name="case_state_resolved"),
+            models.Index(fields=["created_at"], name="case_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id__gte=CASE_ID_MIN) & Q(id__lte=CASE_ID_MAX),
+                name="case_id_ten_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=CaseState.values), name="case_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} — {self.short_description}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("cases:detail", args=[self.id])
+
+    @property
+    def state_meaning(self) -> str:
+        return str(STATE_MEANINGS[CaseState(self.state)])
+
+    @property
+    def state_badge(self) -> str:
+        return STATE_BADGES[CaseState(self.state)]
+
+    @property
+    def expires_at(self) -> datetime | None:
+        if self.state != CaseState.RESOLVED or self.resolved_at is None:
+            return None
+        return self.resolved_at + timedelta(days=settings.CASELOG_EXPIRE_AFTER_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        expires_at = self.expires_at
+        return expires_at is not None and expires_at <= timezone.now()
+
+    @property
+    def days_until_expiry(self) -> int | None:
+        expires_at = self.expires_at
+        if expires_at is None or self.is_expired:
+            return None
+        return max(0, (expires_at - timezone.now()).days)
+
+
+class CaseHistory(models.Model):
+    class Field(models.TextChoices):
+        PRIMARY_EMAIL = "primary_email", _("Primary e-mail")
+        CC_LIST = "cc_list", _("CC list")
+        SHORT_DESCRIPTION = "short_description", _("Short description")
+        STATE = "state", _("State")
+        SUPPORT_TEAM = "support_team", _("Support team")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    field = models.CharField(_("field"), max_length=32, choices=Field.choices)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("case history entry")
+        verbose_name_plural = _("case history")
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["case", "changed_at"], name="history_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.field}: {self.old_value} → {self.new_value}"
+
+    def display_value(self, raw: str) -> str:
+        if self.field == self.Field.STATE and raw in CaseState.values:
+            return str(CaseState(raw).label)
+        return raw
+
+    @property
+    def old_display(self) -> str:
+        return self.display_value(self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return self.display_value(self.new_value)

@@ -1,0 +1,72 @@
+"""The rules for the editable fields of a case, shared by forms and services."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def normalize_email(address: str) -> str:
+    """Trim, validate and lower-case the domain (and, as for logins, the local part)."""
+    address = address.strip()
+    validate_email(address)
+    local, _sep, domain = address.rpartition("@")
+    return f"{local}@{domain}".lower()
+
+
+def parse_cc_list(raw: str | list[str]) -> list[str]:
+    """Addresses typed one per line or comma-separated → a clean, de-duplicated list."""
+    items = raw if isinstance(raw, list) else _SEPARATORS.split(raw or "")
+    cleaned: list[str] = []
+    errors: list[ValidationError] = []
+    for item in items:
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            address = normalize_email(item)
+        except ValidationError:
+            errors.append(
+                ValidationError(
+                    _("“%(address)s” is not a valid e-mail address."),
+                    code="invalid_cc",
+                    params={"address": item[:254]},
+                )
+            )
+            continue
+        if address not in cleaned:
+            cleaned.append(address)
+    if errors:
+        raise ValidationError(errors)
+    if len(cleaned) > MAX_CC:
+        raise ValidationError(
+            ngettext(
+                "The CC list can hold at most %(max)d address; you entered %(count)d.",
+                "The CC list can hold at most %(max)d addresses; you entered %(count)d.",
+                MAX_CC,
+            ),
+            code="too_many_cc",
+            params={"max": MAX_CC, "count": len(cleaned)},
+        )
+    return cleaned
+
+
+def clean_short_description(value: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise ValidationError(_("Enter a short description."), code="required")
+    if len(value) > SHORT_DESCRIPTION_MAX:
+        raise ValidationError(
+            _("Keep the short description to %(max)d characters or fewer (it has %(count)d)."),
+            code="max_length",
+            params={"max": SHORT_DESCRIPTION_MAX, "count": len(value)},
+        )
+    return value

@@ -1,0 +1,79 @@
+"""The thread of a case: messages between the seller and Seller Support, with files."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import Case
+
+MAX_ATTACHMENTS = 3
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is random and carries no part of the user's file name.
+    return f"attachments/{instance.token[:2]}/{instance.token}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        FROM_SELLER = "seller", _("From seller")
+        FROM_SUPPORT = "support", _("From Seller Support")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("message"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["sent_at", "id"]
+        indexes = [models.Index(fields=["case", "sent_at"], name="message_case_time")]
+
+    def __str__(self) -> str:
+        return self.subject or self.body[:60]
+
+    @property
+    def from_support(self) -> bool:
+        return self.direction == self.Direction.FROM_SUPPORT
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("type"), max_length=100)
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("attachment", args=[self.token])

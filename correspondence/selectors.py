@@ -1,0 +1,27 @@
+"""Reads of a case's thread, each in a constant number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from cases.access import cases_visible_to
+from correspondence.models import Attachment, Message
+
+
+def thread_of(case_id: int) -> list[Message]:
+    """Messages oldest first, with author and attachments, in two queries."""
+    return list(
+        Message.objects.filter(case_id=case_id)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id"))
+        )
+        .order_by("sent_at", "id")
+    )
+
+
+def attachments_visible_to(user: Any) -> QuerySet[Attachment]:
+    """Attachments reach their case through the one door, cases.access."""
+    return Attachment.objects.filter(message__case__in=cases_visible_to(user).values("pk"))
