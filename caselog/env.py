@@ -4,6 +4,8 @@ A misspelt value fails loudly at start-up instead of silently falling back.
 """
 
 import os
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -47,27 +49,53 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def parse_email_url(url: str) -> dict[str, object]:
-    """Turn EMAIL_URL (smtp://user:pass@host:587?tls=1, console://, locmem://) into settings."""
-    from urllib.parse import parse_qs, unquote, urlsplit
+_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
 
+
+def parse_email_url(url: str) -> dict[str, Any]:
+    """EMAIL_URL (smtp://user:pass@host:587?tls=1, smtps://…, console://) → a MAILERS entry."""
     parts = urlsplit(url)
-    backends = {
-        "smtp": "django.core.mail.backends.smtp.EmailBackend",
-        "smtps": "django.core.mail.backends.smtp.EmailBackend",
-        "console": "django.core.mail.backends.console.EmailBackend",
-        "locmem": "django.core.mail.backends.locmem.EmailBackend",
-        "dummy": "django.core.mail.backends.dummy.EmailBackend",
-    }
-    if parts.scheme not in backends:
-        raise ImproperlyConfigured(f"EMAIL_URL scheme must be one of {sorted(backends)}")
+    if parts.scheme not in _BACKENDS:
+        raise ImproperlyConfigured(f"EMAIL_URL scheme must be one of {sorted(_BACKENDS)}")
+    backend = _BACKENDS[parts.scheme]
+    if not parts.scheme.startswith("smtp"):
+        return {"BACKEND": backend}
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     return {
-        "EMAIL_BACKEND": backends[parts.scheme],
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_TLS": query.get("tls", "0").lower() in _TRUE,
-        "EMAIL_USE_SSL": parts.scheme == "smtps" or query.get("ssl", "0").lower() in _TRUE,
+        "BACKEND": backend,
+        "OPTIONS": {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_tls": query.get("tls", "0").lower() in _TRUE,
+            "use_ssl": parts.scheme == "smtps" or query.get("ssl", "0").lower() in _TRUE,
+            "timeout": 10,
+        },
     }
+
+
+def mailer_from_environment() -> dict[str, Any]:
+    """The default mailer: EMAIL_URL, else EMAIL_HOST & co (SMTP), else the console."""
+    if os.environ.get("EMAIL_URL"):
+        return parse_email_url(os.environ["EMAIL_URL"])
+    if os.environ.get("EMAIL_HOST"):
+        return {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": env_int("EMAIL_PORT", 25),
+                "username": env_str("EMAIL_HOST_USER", ""),
+                "password": env_str("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "use_ssl": env_bool("EMAIL_USE_SSL", False),
+                "timeout": 10,
+            },
+        }
+    return {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}

@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from caselog.env import env_bool, env_int, env_list, env_str, parse_email_url
+from caselog.env import env_bool, env_int, env_list, env_str, mailer_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -147,17 +147,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- E-mail ---------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Django 6.1's MAILERS, built from EMAIL_URL or the usual EMAIL_HOST/... variables.
+# Default: mails are printed on the console.
+MAILERS = {"default": mailer_from_environment()}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Seller Support <no-reply@caselog.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-if env_str("EMAIL_URL", ""):
-    globals().update(parse_email_url(env_str("EMAIL_URL", "")))
 
 # --- Forms ----------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

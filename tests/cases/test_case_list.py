@@ -1,0 +1,331 @@
+"""The case log /cases/: columns, sorting, filters, default view, pagination."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from cases.models import CaseState
+from tests.conftest import make_case, make_user
+
+URL = "/cases/"
+
+
+def listed_ids(response) -> list[int]:
+    return [
+        int(i) for i in re.findall(r'class="case-id fw-semibold"[^>]*>(\d{10})<', response.text)
+    ]
+
+
+def ids_of(cases) -> list[int]:
+    return [c.id for c in cases]
+
+
+@pytest.fixture
+def mixed(account, seller, colleague):
+    """Cases in every state, two owners, one expired and one recently resolved."""
+    now = timezone.now()
+    cases = {
+        "open": make_case(
+            account,
+            owner=seller,
+            short_description="Alpha refund missing",
+            created_at=now - timedelta(days=1),
+        ),
+        "needs": make_case(
+            account,
+            owner=colleague,
+            state=CaseState.NEEDS_ATTENTION,
+            short_description="Bravo listing suppressed",
+            created_at=now - timedelta(days=3),
+        ),
+        "pending": make_case(
+            account,
+            owner=seller,
+            state=CaseState.PENDING_SUPPORT,
+            short_description="Charlie paiement reçu",
+            created_at=now - timedelta(days=5),
+        ),
+        "recent_resolved": make_case(
+            account,
+            owner=colleague,
+            state=CaseState.RESOLVED,
+            resolved_days_ago=2,
+            short_description="Delta refund done",
+            created_at=now - timedelta(days=10),
+        ),
+        "expired": make_case(
+            account,
+            owner=seller,
+            state=CaseState.RESOLVED,
+            resolved_days_ago=45,
+            short_description="Echo old refund",
+            created_at=now - timedelta(days=60),
+        ),
+    }
+    return cases
+
+
+def test_anonymous_users_are_sent_to_login(client, db):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/cases/")
+
+
+def test_root_redirects_to_the_log(seller_client):
+    response = seller_client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/cases/"
+
+
+def test_it_shows_the_five_columns_with_aria_sort(seller_client, mixed):
+    response = seller_client.get(URL)
+    assert response.status_code == 200
+    headers = re.findall(r'<th scope="col" aria-sort="(\w+)"', response.text)
+    assert headers == ["descending", "none", "none", "none", "none"]
+    for label in ["Creation date", "Case ID", "State", "Primary e-mail", "Short description"]:
+        assert label in response.text
+
+
+def test_default_view_is_newest_first_and_hides_expired(seller_client, mixed):
+    response = seller_client.get(URL)
+    expected = ids_of([mixed[k] for k in ["open", "needs", "pending", "recent_resolved"]])
+    assert listed_ids(response) == expected
+    assert str(mixed["expired"].id) not in response.text
+
+
+def test_resolved_case_shows_days_until_expiry(seller_client, mixed):
+    response = seller_client.get(URL)
+    assert "Expires in 28 days" in response.text or "Expires in 27 days" in response.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "refund"},
+        {"state": "resolved"},
+        {"created_from": "2000-01-01"},
+        {"email": "seller@example.com"},
+        {"mine": "1"},
+    ],
+)
+def test_any_filter_or_search_includes_matching_expired_cases(seller_client, mixed, params):
+    response = seller_client.get(URL, params)
+    assert mixed["expired"].id in listed_ids(response)
+    assert "Expired" in response.text
+
+
+def test_sort_and_page_size_alone_keep_expired_hidden(seller_client, mixed):
+    response = seller_client.get(URL, {"o": "id", "per_page": "50"})
+    assert mixed["expired"].id not in listed_ids(response)
+
+
+SORT_KEYS = {
+    "created": lambda c: (c.created_at, c.id),
+    "id": lambda c: c.id,
+    "state": lambda c: (c.state, c.id),
+    "email": lambda c: (c.primary_email, c.id),
+    "description": lambda c: (c.short_description, c.id),
+}
+
+
+@pytest.mark.parametrize("key", list(SORT_KEYS))
+@pytest.mark.parametrize("descending", [False, True])
+def test_it_sorts_by_each_column_both_ways(seller_client, mixed, key, descending):
+    visible = [c for name, c in mixed.items() if name != "expired"]
+    expected = ids_of(sorted(visible, key=SORT_KEYS[key], reverse=descending))
+    response = seller_client.get(URL, {"o": f"-{key}" if descending else key})
+    assert listed_ids(response) == expected
+    position = list(SORT_KEYS).index(key)
+    headers = re.findall(r'<th scope="col" aria-sort="(\w+)"', response.text)
+    assert headers[position] == ("descending" if descending else "ascending")
+
+
+def test_clicking_a_sorted_header_reverses_it(seller_client, mixed):
+    response = seller_client.get(URL, {"o": "id", "state": "open"})
+    # The Case ID header now links to the descending sort and keeps the filter.
+    link = re.search(
+        r'aria-sort="ascending"[^>]*>\s*<a class="sort-link" href="([^"]+)"', response.text
+    )
+    assert link is not None
+    href = link.group(1).replace("&amp;", "&")
+    assert "o=-id" in href
+    assert "state=open" in href
+
+
+def test_state_filter_is_repeatable(seller_client, mixed):
+    response = seller_client.get(URL + "?state=open&state=needs_attention")
+    assert sorted(listed_ids(response)) == sorted(ids_of([mixed["open"], mixed["needs"]]))
+
+
+def test_text_search_matches_description_case_insensitively(seller_client, mixed):
+    response = seller_client.get(URL, {"q": "REFUND"})
+    assert sorted(listed_ids(response)) == sorted(
+        ids_of([mixed["open"], mixed["recent_resolved"], mixed["expired"]])
+    )
+
+
+def test_text_search_matches_the_case_id(seller_client, mixed):
+    response = seller_client.get(URL, {"q": str(mixed["needs"].id)})
+    assert listed_ids(response) == [mixed["needs"].id]
+
+
+def test_created_date_range_includes_both_ends(seller_client, mixed):
+    day = timezone.localdate(mixed["pending"].created_at)
+    response = seller_client.get(
+        URL, {"created_from": day.isoformat(), "created_to": day.isoformat()}
+    )
+    assert listed_ids(response) == [mixed["pending"].id]
+
+
+def test_email_filter(seller_client, mixed):
+    response = seller_client.get(URL, {"email": "colleague@example.com"})
+    assert sorted(listed_ids(response)) == sorted(
+        ids_of([mixed["needs"], mixed["recent_resolved"]])
+    )
+
+
+def test_only_my_cases(colleague_client, mixed):
+    response = colleague_client.get(URL, {"mine": "1"})
+    assert sorted(listed_ids(response)) == sorted(
+        ids_of([mixed["needs"], mixed["recent_resolved"]])
+    )
+
+
+def test_filters_combine(seller_client, mixed):
+    response = seller_client.get(
+        URL, {"q": "refund", "state": ["resolved"], "email": "seller@example.com"}
+    )
+    assert listed_ids(response) == [mixed["expired"].id]
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"),
+    [
+        ("state=needs_attention", ["needs"]),
+        ("state=open&state=pending_support&state=reopened&state=transferred", ["open", "pending"]),
+        ("state=resolved", ["recent_resolved", "expired"]),
+    ],
+)
+def test_presets_are_links_to_state_filters(seller_client, mixed, preset, expected):
+    page = seller_client.get(URL)
+    assert f'href="/cases/?{preset.replace("&", "&amp;")}"' in page.text
+    response = seller_client.get(f"{URL}?{preset}")
+    assert sorted(listed_ids(response)) == sorted(ids_of([mixed[k] for k in expected]))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-1",
+        "page=99999",
+        "o=bogus",
+        "o=-created,drop table",
+        "created_from=2026-13-45",
+        "created_to=yesterday",
+        "state=closed",
+        "state=open&state=%00",
+        "per_page=7",
+        "per_page=1e9",
+        "email=nobody@evil.example",
+        "mine=maybe",
+        "q=" + "x" * 500,
+        "q=%27%3B--",
+    ],
+)
+def test_malformed_parameters_give_a_page_not_an_error(seller_client, mixed, query):
+    response = seller_client.get(f"{URL}?{query}")
+    assert response.status_code == 200
+    assert "table" in response.text or "No case matches" in response.text
+
+
+def test_a_bad_filter_is_reported_and_the_others_still_apply(seller_client, mixed):
+    response = seller_client.get(URL, {"created_from": "2026-13-45", "state": "needs_attention"})
+    assert "Some filters could not be used" in response.text
+    assert listed_ids(response) == [mixed["needs"].id]
+
+
+def test_pagination_keeps_filters_and_sort(seller_client, account, seller):
+    for i in range(30):
+        make_case(account, owner=seller, short_description=f"Refund {i:02}")
+    response = seller_client.get(URL, {"q": "refund", "o": "description"})
+    assert len(listed_ids(response)) == 25
+    next_link = (
+        re.search(r'rel="next" href="([^"]+)"', response.text).group(1).replace("&amp;", "&")
+    )
+    assert "q=refund" in next_link
+    assert "o=description" in next_link
+    assert "page=2" in next_link
+    page2 = seller_client.get(URL + next_link)
+    assert len(listed_ids(page2)) == 5
+    assert "Refund 29" in page2.text
+    assert "Refund 00" not in page2.text
+
+
+@pytest.mark.parametrize("size", [25, 50, 100])
+def test_page_size_choice(seller_client, account, seller, size):
+    for _i in range(110):
+        make_case(account, owner=seller)
+    response = seller_client.get(URL, {"per_page": str(size)})
+    assert len(listed_ids(response)) == size
+
+
+def test_another_accounts_cases_never_appear(outsider_client, mixed, other_account, outsider):
+    mine = make_case(other_account, owner=outsider, short_description="Outsider refund")
+    for params in [{}, {"q": "refund"}, {"state": "resolved"}, {"email": "seller@example.com"}]:
+        response = outsider_client.get(URL, params)
+        assert set(listed_ids(response)) <= {mine.id}
+    assert "seller@example.com" not in outsider_client.get(URL).text
+
+
+def test_a_user_of_two_accounts_sees_both(db, account, other_account, seller, outsider):
+    both = make_user("both@example.com", account=account)
+    other_account.memberships.create(user=both)
+    a = make_case(account, owner=seller)
+    b = make_case(other_account, owner=outsider)
+    from django.test import Client
+
+    client = Client()
+    client.force_login(both)
+    assert sorted(listed_ids(client.get(URL))) == sorted([a.id, b.id])
+
+
+def test_empty_log_explains_itself_and_disables_export(seller_client, seller):
+    response = seller_client.get(URL)
+    assert "You have no open or recent case." in response.text
+    assert 'disabled aria-describedby="export-why"' in response.text
+    filtered = seller_client.get(URL, {"q": "nothing-matches"})
+    assert "No case matches these filters." in filtered.text
+
+
+def test_export_button_carries_the_current_view(seller_client, mixed):
+    response = seller_client.get(URL, {"state": "resolved", "o": "id"})
+    assert 'href="/cases/export.csv?state=resolved&amp;o=id"' in response.text
+
+
+def test_state_badges_carry_their_meaning(seller_client, mixed):
+    response = seller_client.get(URL)
+    assert 'title="Seller Support asks you to act: read their message and reply."' in response.text
+    assert 'href="/cases/help/"' in response.text
+
+
+def test_help_page_lists_every_state(seller_client):
+    response = seller_client.get("/cases/help/")
+    assert response.status_code == 200
+    for state in CaseState:
+        assert str(state.label) in response.text
+
+
+@pytest.mark.parametrize("per_page", ["25", "100"])
+def test_query_count_does_not_grow_with_page_size(
+    seller_client, account, seller, per_page, django_assert_max_num_queries
+):
+    for _i in range(120):
+        make_case(account, owner=seller, state=CaseState.RESOLVED, resolved_days_ago=3)
+    with django_assert_max_num_queries(7):
+        response = seller_client.get(URL, {"per_page": per_page})
+    assert len(listed_ids(response)) == int(per_page)

@@ -1,0 +1,130 @@
+"""The standing cast and small factories shared by every test.
+
+- `seller` and `colleague` are authorized users of the same account ("Demo Shop");
+- `outsider` belongs to another account and must never see their cases;
+- `agent` is Seller Support staff.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from cases.models import Case, CaseState, Membership, SellerAccount, new_case_id
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "test-pass-123"
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Each test writes attachments to its own folder; static files need no manifest."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_user(email: str, *, account: SellerAccount | None = None, **flags: Any):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(email=email, password=PASSWORD, **flags)
+    if account is not None:
+        Membership.objects.create(account=account, user=user)
+    return user
+
+
+def make_case(
+    account: SellerAccount,
+    *,
+    owner: Any = None,
+    state: str = CaseState.OPEN,
+    created_at: datetime | None = None,
+    resolved_days_ago: float | None = None,
+    short_description: str | None = None,
+    cc_list: list[str] | None = None,
+) -> Case:
+    """A case written directly, as seed data would be (tests of services use the services)."""
+    now = timezone.now()
+    created_at = created_at or now - timedelta(minutes=next(_counter))
+    resolved_at = None
+    if state == CaseState.RESOLVED:
+        resolved_at = now - timedelta(days=resolved_days_ago if resolved_days_ago else 1)
+    email = owner.email if owner is not None else account.members.first().email
+    return Case.objects.create(
+        id=new_case_id(),
+        account=account,
+        created_at=created_at,
+        state=state,
+        primary_email=email,
+        cc_list=cc_list or [],
+        short_description=short_description or f"Case number {next(_counter)}",
+        last_activity_at=created_at,
+        resolved_at=resolved_at,
+    )
+
+
+@pytest.fixture
+def account(db) -> SellerAccount:
+    return SellerAccount.objects.create(name="Demo Shop")
+
+
+@pytest.fixture
+def other_account(db) -> SellerAccount:
+    return SellerAccount.objects.create(name="Other Store")
+
+
+@pytest.fixture
+def seller(account):
+    return make_user("seller@example.com", account=account)
+
+
+@pytest.fixture
+def colleague(account):
+    return make_user("colleague@example.com", account=account)
+
+
+@pytest.fixture
+def outsider(other_account):
+    return make_user("other@example.com", account=other_account)
+
+
+@pytest.fixture
+def agent(db):
+    return make_user("agent@example.com", is_staff=True)
+
+
+def _login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def seller_client(seller) -> Client:
+    return _login(seller)
+
+
+@pytest.fixture
+def colleague_client(colleague) -> Client:
+    return _login(colleague)
+
+
+@pytest.fixture
+def outsider_client(outsider) -> Client:
+    return _login(outsider)
+
+
+@pytest.fixture
+def agent_client(agent) -> Client:
+    return _login(agent)

@@ -1,0 +1,28 @@
+"""`manage.py seed_demo` gives a usable demo and can run twice."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from cases.models import Case, CaseState, SellerAccount
+from correspondence.models import Attachment, Message
+
+
+def test_seed_demo_is_idempotent_and_covers_every_state(db, client):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    counts = (Case.objects.count(), Message.objects.count(), Attachment.objects.count())
+    call_command("seed_demo", stdout=StringIO())
+    assert (Case.objects.count(), Message.objects.count(), Attachment.objects.count()) == counts
+    assert counts[0] >= 300
+    assert counts[2] > 0
+    assert set(Case.objects.values_list("state", flat=True)) == set(CaseState.values)
+    assert SellerAccount.objects.get(name="Demo Shop").members.count() == 2
+    assert "seller@example.com" in out.getvalue()
+    assert "demo-seller-pass" in out.getvalue()
+    assert client.login(username="seller@example.com", password="demo-seller-pass")
+    response = client.get("/cases/")
+    assert response.status_code == 200
+    assert "Other Store" not in response.text
