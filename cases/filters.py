@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import Case, CaseState
+from cases.models import WAITING_ON_SUPPORT, Case, CaseState
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -35,6 +35,22 @@ SORT_FIELDS = {
 # The parameters that narrow the view. Sort and page size do not: they leave the
 # default view (which hides expired cases) in place.
 NARROWING = ("q", "state", "created_from", "created_to", "email", "mine")
+
+
+# One-click views of the log; each is only a state filter (so it includes
+# matching expired cases, like any filter).
+PRESETS: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("attention", _("Needs your attention"), (CaseState.NEEDS_ATTENTION,)),
+    ("waiting", _("Waiting on support"), tuple(WAITING_ON_SUPPORT)),
+    ("resolved", _("Resolved"), (CaseState.RESOLVED,)),
+]
+
+
+@dataclass(frozen=True)
+class Preset:
+    label: str
+    query: str
+    active: bool
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -146,6 +162,16 @@ class CaseFilter(django_filters.FilterSet):
         """True when a filter or search is active (so expired cases are included)."""
         cleaned = self._cleaned()
         return any(cleaned.get(name) not in (None, "", [], False) for name in NARROWING)
+
+    def presets(self) -> list[Preset]:
+        cleaned = self._cleaned()
+        states = set(cleaned.get("state") or [])
+        others = any(cleaned.get(n) not in (None, "", [], False) for n in NARROWING if n != "state")
+        presets = [Preset(str(_("Current cases")), "", not self.is_narrowed)]
+        for _key, label, preset_states in PRESETS:
+            query = "&".join(f"state={state}" for state in preset_states)
+            presets.append(Preset(str(label), query, not others and states == set(preset_states)))
+        return presets
 
     @property
     def page_size(self) -> int:

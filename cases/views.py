@@ -7,17 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cases.export import csv_export_response
-from cases.models import STATE_BADGES, STATE_MEANINGS, WAITING_ON_SUPPORT, CaseState
+from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState
 from cases.selectors import case_log
-
-
-def _presets() -> list[tuple[str, str]]:
-    waiting = "&".join(f"state={s}" for s in WAITING_ON_SUPPORT)
-    return [
-        (_("Needs your attention"), f"state={CaseState.NEEDS_ATTENTION}"),
-        (_("Waiting on support"), waiting),
-        (_("Resolved"), f"state={CaseState.RESOLVED}"),
-    ]
 
 
 @require_GET
@@ -32,7 +23,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filter": log.filterset,
             "page": page,
             "page_range": page.paginator.get_elided_page_range(page.number),
-            "presets": _presets(),
             "query": request.GET.urlencode(),
         },
     )

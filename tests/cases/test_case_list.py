@@ -329,3 +329,14 @@ def test_query_count_does_not_grow_with_page_size(
     with django_assert_max_num_queries(7):
         response = seller_client.get(URL, {"per_page": per_page})
     assert len(listed_ids(response)) == int(per_page)
+
+
+def test_the_active_preset_is_marked_even_with_empty_form_fields(seller_client, mixed):
+    query = "q=&state=needs_attention&created_from=&email=&per_page=25&o=id"
+    response = seller_client.get(f"{URL}?{query}")
+    assert re.search(
+        r'class="nav-link active" aria-current="page" href="/cases/\?state=needs_attention"',
+        response.text,
+    )
+    default = seller_client.get(URL, {"o": "id"})
+    assert 'class="nav-link active" aria-current="page" href="/cases/"' in default.text
