@@ -12,7 +12,10 @@ case_patterns = [
     path("", case_views.case_list, name="list"),
     path("export.csv", case_views.case_export, name="export"),
     path("help/", case_views.case_help, name="help"),
+    path("new/", correspondence_views.case_new, name="new"),
     path("<int:case_id>/", correspondence_views.case_detail, name="detail"),
+    path("<int:case_id>/edit/", case_views.case_edit, name="edit"),
+    path("<int:case_id>/reply/", correspondence_views.case_reply, name="reply"),
 ]
 
 urlpatterns = [

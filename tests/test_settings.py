@@ -68,3 +68,11 @@ def test_sqlite_uses_wal_and_immediate_transactions(settings):
     options = settings.DATABASES["default"]["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
+
+
+def test_every_page_carries_a_strict_content_security_policy(seller_client):
+    response = seller_client.get("/cases/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy

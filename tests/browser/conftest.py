@@ -49,3 +49,24 @@ def login(page: Any, live_server: Any, user: Any) -> None:
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert "/accounts/login/" not in page.url, "login failed"
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest):
+    """Fail any browser test whose pages break the Content Security Policy."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    yield
+    assert problems == [], f"the page broke in the browser: {problems}"
