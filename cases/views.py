@@ -1,14 +1,20 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from cases.access import get_case_for_user
 from cases.export import csv_export_response
+from cases.forms import CaseEditForm
 from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState
 from cases.selectors import case_log
+from cases.services import StaleCaseError, case_update
+
+EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
 
 @require_GET
@@ -46,3 +52,33 @@ def case_help(request: HttpRequest) -> HttpResponse:
         "cases/help.html",
         {"glossary": glossary, "expire_days": settings.CASELOG_EXPIRE_AFTER_DAYS},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(request.user, case_id)
+    if case.is_expired:
+        messages.error(request, _("This case has expired and can no longer be edited."))
+        return redirect(case)
+    form = CaseEditForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = case_update(
+                case=case,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
+            )
+        except StaleCaseError as error:
+            case = get_case_for_user(request.user, case_id)
+            form.add_error(None, str(error))
+            form.refresh_version(case.version)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if changes:
+                messages.success(request, _("The case was updated."))
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect(case)
+    return render(request, "cases/case_edit.html", {"case": case, "form": form})

@@ -41,6 +41,11 @@ class Message(models.Model):
     body = models.TextField(_("message"))
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
     recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    # The one-time token of the form that sent this message: a second submission
+    # of the same form (double click, browser resubmit) finds it and adds nothing.
+    client_token = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("message")

@@ -338,3 +338,7 @@ def test_the_case_page_runs_a_constant_number_of_queries(account, seller, agent,
     assert counts[0] == counts[1]
     assert response.text.count('class="message card') == 30
     assert "file-29-2.pdf" in response.text
+
+
+def test_an_outsider_gets_404_on_the_case_page(outsider_client, case):
+    assert outsider_client.get(f"/cases/{case.id}/").status_code == 404

@@ -1,0 +1,75 @@
+"""The case edit form: owner, CC list, short description.
+
+A plain Form rather than a ModelForm: the write goes through
+`cases.services.case_update` (history rows, the stale-version check), and a
+ModelForm would copy the typed values onto the case instance while validating.
+The field rules are the ones the service applies (`cases.validators`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case
+from cases.services import account_member_emails
+from cases.validators import clean_short_description, parse_cc_list
+
+
+class CaseEditForm(forms.Form):
+    primary_email = forms.ChoiceField(label=gettext_lazy("Primary e-mail"))
+    cc_list = forms.CharField(
+        label=gettext_lazy("CC list"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    short_description = forms.CharField(
+        label=gettext_lazy("Short description"),
+        widget=forms.TextInput(attrs={"maxlength": SHORT_DESCRIPTION_MAX}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "primary_email": case.primary_email,
+                "cc_list": "\n".join(case.cc_list),
+                "short_description": case.short_description,
+                "version": case.version,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        members = account_member_emails(case.account_id)
+        choices = [(email, email) for email in members]
+        if case.primary_email not in members:
+            # Keep the current owner visible (and not silently replaced by the first
+            # option); saving it is refused until a current member is chosen.
+            label = _("%(email)s (no longer an authorized user)") % {"email": case.primary_email}
+            choices.insert(0, (case.primary_email, label))
+        self.fields["primary_email"].choices = choices
+        self.fields["primary_email"].help_text = _(
+            "The case owner: one of the authorized users of this seller account."
+        )
+        self.fields["cc_list"].help_text = _(
+            "Up to %(max)d addresses copied on every notification, one per line or "
+            "separated by commas."
+        ) % {"max": MAX_CC}
+        self.fields["short_description"].help_text = _("1 to %(max)d characters.") % {
+            "max": SHORT_DESCRIPTION_MAX
+        }
+
+    def clean_cc_list(self) -> list[str]:
+        return parse_cc_list(self.cleaned_data.get("cc_list", ""))
+
+    def clean_short_description(self) -> str:
+        return clean_short_description(self.cleaned_data.get("short_description", ""))
+
+    def refresh_version(self, version: int) -> None:
+        """After a stale save: keep what was typed, but let the next save win knowingly."""
+        data = self.data.copy()
+        data["version"] = str(version)
+        self.data = data

@@ -1,0 +1,105 @@
+"""E-mail notifications about a case, always sent after the transaction commits.
+
+Support hears about new cases and seller replies at CASELOG_SUPPORT_EMAIL; the
+seller (primary e-mail, CC list copied) hears about what support did, from the
+no-reply DEFAULT_FROM_EMAIL. Every mail carries the case ID, its subject and the
+absolute case URL, and says that replies to it are not read.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cases.models import Case, CaseEvent
+
+if TYPE_CHECKING:
+    from correspondence.models import Message
+
+logger = logging.getLogger(__name__)
+
+# Events that tell the seller something, with the sentence that opens the mail.
+SELLER_EVENTS = {
+    CaseEvent.SUPPORT_ANSWERED: lambda: _("Seller Support answered your case."),
+    CaseEvent.SUPPORT_NEEDS_ACTION: lambda: _(
+        "Seller Support answered your case and needs you to act."
+    ),
+    CaseEvent.TRANSFERRED: lambda: _("Your case was transferred to another support team."),
+    CaseEvent.RESOLVED: lambda: _("Seller Support resolved your case."),
+    CaseEvent.REOPENED: lambda: _("Seller Support reopened your case to investigate further."),
+}
+SUPPORT_EVENTS = {
+    CaseEvent.SELLER_OPENED: lambda: _("A seller opened a new case."),
+    CaseEvent.SELLER_REPLIED: lambda: _("A seller replied to a case."),
+}
+# Automated mail: ask auto-responders (out of office…) not to answer it.
+_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+
+
+def case_url(case: Case) -> str:
+    return settings.CASELOG_SITE_URL.rstrip("/") + case.get_absolute_url()
+
+
+def one_line(text: str) -> str:
+    """A header value: CR/LF and other line breaks would let text inject headers."""
+    return " ".join(str(text).split())
+
+
+def _send(
+    *, case: Case, headline: str, to: list[str], cc: list[str], message: Message | None
+) -> int:
+    context = {
+        "case": case,
+        "headline": headline,
+        "case_url": case_url(case),
+        "message": message,
+    }
+    subject = one_line(
+        _("[Case %(id)s] %(headline)s %(subject)s")
+        % {"id": case.pk, "headline": headline, "subject": case.short_description}
+    )
+    email = EmailMessage(
+        subject=subject[:250],
+        body=render_to_string("correspondence/email/notification.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        cc=[address for address in cc if address not in to],
+        headers=_HEADERS,
+    )
+    try:
+        return email.send()
+    except Exception:
+        # The case and message are already saved; a mail server hiccup must not
+        # turn that into an error page. The failure is logged for the operator.
+        logger.exception("Could not send the notification for case %s", case.pk)
+        return 0
+
+
+def notify_support(case: Case, event: str, message: Message | None = None) -> int:
+    """Tell the support inbox that a seller opened (SELLER_OPENED) or replied to a case."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _send(
+            case=case,
+            headline=SUPPORT_EVENTS[CaseEvent(event)](),
+            to=[settings.CASELOG_SUPPORT_EMAIL],
+            cc=[],
+            message=message,
+        )
+
+
+def notify_seller(case: Case, event: str, message: Message | None = None) -> int:
+    """Tell the case owner, CC list copied, what support did (answered, transferred…)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _send(
+            case=case,
+            headline=SELLER_EVENTS[CaseEvent(event)](),
+            to=[case.primary_email],
+            cc=list(case.cc_list),
+            message=None,  # the message itself is read on the access-checked case page
+        )

@@ -1,0 +1,237 @@
+"""The one place for the attachment rules: how many, how big, which types.
+
+The reply form calls these for a friendly error and `correspondence.services`
+calls them again inside the transaction, so no other path (admin, shell) can get
+around them. A type is accepted only when the extension is on the allow-list
+*and* the content looks like that type: a renamed HTML page is not a PNG.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from correspondence.models import MAX_ATTACHMENTS
+
+MAX_NAME_LENGTH = 255
+_SNIFF_BYTES = 2048
+# What a browser would sniff as HTML/XML even in a file called .txt or .csv.
+_MARKUP_PREFIXES = (
+    b"<!doctype",
+    b"<html",
+    b"<head",
+    b"<body",
+    b"<script",
+    b"<iframe",
+    b"<svg",
+    b"<?xml",
+    b"<!--",
+    b"<style",
+    b"<title",
+    b"<table",
+    b"<div",
+    b"<a ",
+    b"<img",
+    b"<object",
+    b"<embed",
+)
+
+
+def _is_pdf(head: bytes, _file: IO[bytes]) -> bool:
+    return head.startswith(b"%PDF-")
+
+
+def _is_png(head: bytes, _file: IO[bytes]) -> bool:
+    return head.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def _is_jpeg(head: bytes, _file: IO[bytes]) -> bool:
+    return head.startswith(b"\xff\xd8\xff")
+
+
+def _is_gif(head: bytes, _file: IO[bytes]) -> bool:
+    return head.startswith((b"GIF87a", b"GIF89a"))
+
+
+def _is_ole(head: bytes, _file: IO[bytes]) -> bool:
+    # Compound File Binary: the container of legacy .doc and .xls files.
+    return head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+
+def _is_zip(head: bytes, _file: IO[bytes]) -> bool:
+    return head.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+
+
+def _office_open_xml(folder: str) -> Callable[[bytes, IO[bytes]], bool]:
+    """An .xlsx/.docx is a zip holding [Content_Types].xml and its `folder`."""
+
+    def check(head: bytes, file: IO[bytes]) -> bool:
+        if not head.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            file.seek(0)
+            with zipfile.ZipFile(file) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return False
+        finally:
+            file.seek(0)
+        return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
+
+    return check
+
+
+def _is_text(head: bytes, file: IO[bytes]) -> bool:
+    """Plain text: no NUL byte anywhere, and nothing a browser would take for markup."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n\x0c").lower()
+    if start.startswith(_MARKUP_PREFIXES):
+        return False
+    file.seek(0)
+    try:
+        return all(b"\x00" not in chunk for chunk in iter(lambda: file.read(64 * 1024), b""))
+    finally:
+        file.seek(0)
+
+
+@dataclass(frozen=True)
+class FileType:
+    content_type: str
+    label: Any
+    looks_right: Callable[[bytes, IO[bytes]], bool]
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+ALLOWED_TYPES: dict[str, FileType] = {
+    "pdf": FileType("application/pdf", "PDF", _is_pdf),
+    "png": FileType("image/png", "PNG", _is_png),
+    "jpg": FileType("image/jpeg", "JPEG", _is_jpeg),
+    "jpeg": FileType("image/jpeg", "JPEG", _is_jpeg),
+    "gif": FileType("image/gif", "GIF", _is_gif),
+    "txt": FileType("text/plain", gettext_lazy("text"), _is_text),
+    "csv": FileType("text/csv", "CSV", _is_text),
+    "xlsx": FileType(_XLSX, "Excel", _office_open_xml("xl/")),
+    "xls": FileType("application/vnd.ms-excel", "Excel", _is_ole),
+    "docx": FileType(_DOCX, "Word", _office_open_xml("word/")),
+    "doc": FileType("application/msword", "Word", _is_ole),
+    "zip": FileType("application/zip", "ZIP", _is_zip),
+}
+ALLOWED_EXTENSIONS = tuple(ALLOWED_TYPES)
+
+
+@dataclass(frozen=True)
+class CleanUpload:
+    """What the service stores about an accepted file."""
+
+    name: str
+    size: int
+    content_type: str
+
+
+def max_attachment_bytes() -> int:
+    return settings.CASELOG_MAX_ATTACHMENT_MB * 1024 * 1024
+
+
+def allowed_extensions_display() -> str:
+    return ", ".join(ALLOWED_EXTENSIONS)
+
+
+def clean_file_name(raw: str) -> str:
+    """The name as the user sent it, kept for display; refuse anything path-like."""
+    name = raw or ""
+    if (
+        not name.strip()
+        or os.path.basename(name) != name
+        or "/" in name
+        or "\\" in name
+        or ".." in name
+        or any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in name)
+    ):
+        raise ValidationError(
+            _("“%(name)s”: a file name must not contain folders, “..” or control characters."),
+            code="bad_name",
+            params={"name": name.encode("unicode_escape").decode("ascii")[:80]},
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError(
+            _("“%(name)s…”: the file name is too long (at most %(max)d characters)."),
+            code="name_too_long",
+            params={"name": name[:40], "max": MAX_NAME_LENGTH},
+        )
+    return name
+
+
+def _read_head(file: Any) -> bytes:
+    file.seek(0)
+    try:
+        return file.read(_SNIFF_BYTES)
+    finally:
+        file.seek(0)
+
+
+def validate_upload(file: Any) -> CleanUpload:
+    """Check one uploaded file against every rule; raise a friendly ValidationError."""
+    name = clean_file_name(getattr(file, "name", "") or "")
+    size = file.size
+    if not size:
+        raise ValidationError(_("“%(name)s” is empty."), code="empty", params={"name": name})
+    limit = max_attachment_bytes()
+    if size > limit:
+        raise ValidationError(
+            _("“%(name)s” is %(size)s; each file may be at most %(max)s."),
+            code="too_big",
+            params={"name": name, "size": filesizeformat(size), "max": filesizeformat(limit)},
+        )
+    extension = os.path.splitext(name)[1].lower().lstrip(".")
+    file_type = ALLOWED_TYPES.get(extension)
+    if file_type is None:
+        raise ValidationError(
+            _("“%(name)s”: this type of file is not accepted. Accepted types: %(types)s."),
+            code="bad_type",
+            params={"name": name, "types": allowed_extensions_display()},
+        )
+    if not file_type.looks_right(_read_head(file), file):
+        raise ValidationError(
+            _(
+                "“%(name)s” does not contain what its name says (a %(label)s file). "
+                "Check the file and attach it again."
+            ),
+            code="bad_content",
+            params={"name": name, "label": file_type.label},
+        )
+    return CleanUpload(name=name, size=size, content_type=file_type.content_type)
+
+
+def validate_uploads(files: Sequence[Any]) -> list[CleanUpload]:
+    """Check the count, then every file; report every problem at once."""
+    if len(files) > MAX_ATTACHMENTS:
+        raise ValidationError(
+            ngettext(
+                "You can attach at most %(max)d file to a message; you selected %(count)d.",
+                "You can attach at most %(max)d files to a message; you selected %(count)d.",
+                MAX_ATTACHMENTS,
+            ),
+            code="too_many",
+            params={"max": MAX_ATTACHMENTS, "count": len(files)},
+        )
+    cleaned: list[CleanUpload] = []
+    errors: list[ValidationError] = []
+    for file in files:
+        try:
+            cleaned.append(validate_upload(file))
+        except ValidationError as error:
+            errors.append(error)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned

@@ -1,0 +1,206 @@
+"""Every write to a case's correspondence goes through a function here.
+
+`message_post` is the one way a message is written, by a seller page or by the
+admin: it re-checks the attachment rules inside the transaction, saves the
+message and its files all or nothing, and moves the case through
+`cases.services.case_transition`. Files are written to storage before the
+transaction commits, so any failure deletes every file already written: no
+message, no attachment row and no orphan file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from cases.access import get_case_for_user
+from cases.models import Case, CaseEvent, SellerAccount
+from cases.services import CaseStateError, case_create, case_transition
+from correspondence.models import Attachment, Message, attachment_path, new_token
+from correspondence.notifications import notify_seller, notify_support
+from correspondence.rules import validate_uploads
+
+
+class DuplicateSubmissionError(Exception):
+    """This form was already sent (double click, resubmit): `message` is what it created."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__("This form was already sent.")
+        self.message = message
+
+
+def _storage() -> Storage:
+    return Attachment._meta.get_field("file").storage
+
+
+def _check_token(client_token: str | None) -> None:
+    if client_token:
+        earlier = Message.objects.filter(client_token=client_token).first()
+        if earlier is not None:
+            raise DuplicateSubmissionError(earlier)
+
+
+def _expired_error(case: Case, event: str) -> CaseStateError:
+    return CaseStateError(
+        case,
+        event,
+        _(
+            "Case %(id)s has expired and is read-only. To follow up, open a new case "
+            "and quote case ID %(id)s."
+        )
+        % {"id": case.pk},
+    )
+
+
+def _write_message(
+    *,
+    case: Case,
+    author: Any,
+    direction: str,
+    body: str,
+    subject: str,
+    files: Sequence[Any],
+    client_token: str | None,
+    written: list[str],
+) -> Message:
+    """Create the message and its attachments; record each stored name in `written`."""
+    uploads = validate_uploads(files)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Write a message."), code="required")
+    message = Message.objects.create(
+        case=case,
+        author=author,
+        direction=direction,
+        subject=" ".join((subject or "").split())[:200],
+        body=body,
+        recipients=[case.primary_email, *case.cc_list],
+        client_token=client_token or None,
+    )
+    storage = _storage()
+    for file, upload in zip(files, uploads, strict=True):
+        token = new_token()
+        file.seek(0)
+        stored = storage.save(attachment_path(Attachment(token=token), upload.name), file)
+        written.append(stored)
+        Attachment.objects.create(
+            message=message,
+            token=token,
+            file=stored,
+            original_name=upload.name,
+            size=upload.size,
+            content_type=upload.content_type,
+        )
+    return message
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = _storage()
+    for name in names:
+        storage.delete(name)
+
+
+def _event_for(direction: str, needs_action: bool) -> str:
+    if direction == Message.Direction.FROM_SELLER:
+        return CaseEvent.SELLER_REPLIED
+    return CaseEvent.SUPPORT_NEEDS_ACTION if needs_action else CaseEvent.SUPPORT_ANSWERED
+
+
+def message_post(
+    *,
+    case: Case,
+    author: Any,
+    direction: str,
+    body: str,
+    subject: str = "",
+    files: Sequence[Any] = (),
+    needs_action: bool = False,
+    client_token: str | None = None,
+) -> Message:
+    """Post a message with up to MAX_ATTACHMENTS files and move the case accordingly.
+
+    Raises ValidationError (a rule broken by the input), CaseStateError (expired
+    case, or a move the state table refuses) or DuplicateSubmissionError.
+    A seller's message reaches its case through `cases.access` (locked, so a
+    former member is refused); a support message comes from the admin, which
+    checks its own permissions, and `case_transition` locks the case.
+    Call it outside any enclosing transaction: files written here are only
+    cleaned up if this function's own transaction fails.
+    """
+    direction = Message.Direction(direction)
+    event = _event_for(direction, needs_action)
+    notify = notify_support if direction == Message.Direction.FROM_SELLER else notify_seller
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            if direction == Message.Direction.FROM_SELLER:
+                # Through the one door, locked: the author must still see the case.
+                case = get_case_for_user(author, case.pk, for_update=True)
+                if case.is_expired:
+                    raise _expired_error(case, event)
+            _check_token(client_token)
+            message = _write_message(
+                case=case,
+                author=author,
+                direction=direction,
+                body=body,
+                subject=subject,
+                files=files,
+                client_token=client_token,
+                written=written,
+            )
+            case_transition(
+                case=case,
+                event=event,
+                actor=author,
+                on_commit=lambda fresh: notify(fresh, event, message),
+            )
+    except BaseException:
+        _delete_files(written)
+        raise
+    return message
+
+
+def case_open(
+    *,
+    account: SellerAccount,
+    author: Any,
+    subject: str,
+    body: str,
+    files: Sequence[Any] = (),
+    cc_list: list[str] | None = None,
+    client_token: str | None = None,
+) -> Message:
+    """Open a case (state `open`, owner `author`) with its first message, all or nothing."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            _check_token(client_token)
+            case = case_create(
+                account=account, opened_by=author, short_description=subject, cc_list=cc_list
+            )
+            message = _write_message(
+                case=case,
+                author=author,
+                direction=Message.Direction.FROM_SELLER,
+                body=body,
+                subject=subject,
+                files=files,
+                client_token=client_token,
+                written=written,
+            )
+            transaction.on_commit(lambda: notify_support(case, CaseEvent.SELLER_OPENED, message))
+    except IntegrityError:
+        _delete_files(written)
+        # Two identical submissions raced past the check: the first one won.
+        _check_token(client_token)
+        raise
+    except BaseException:
+        _delete_files(written)
+        raise
+    return message
