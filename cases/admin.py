@@ -1,8 +1,27 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.utils.translation import gettext_lazy as _
+from collections.abc import Callable
 
-from cases.models import Case, CaseHistory, Membership, SellerAccount, SupportTeam, User
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from cases.access import get_case_for_user
+from cases.models import (
+    Case,
+    CaseEvent,
+    CaseHistory,
+    Membership,
+    SellerAccount,
+    SupportTeam,
+    User,
+)
+from cases.services import CaseStateError, case_transition
 
 
 @admin.register(User)
@@ -56,6 +75,26 @@ class CaseHistoryInline(admin.TabularInline):
         return False
 
 
+class TransferForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Transfer to team"), queryset=SupportTeam.objects.all(), empty_label=None
+    )
+    note = forms.CharField(
+        label=_("Note (shown in the case history)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _notify_seller(event: str) -> Callable[[Case], None]:
+    # The admin is where cases and correspondence meet: the state service takes
+    # the seller notification as a callback it runs after the commit.
+    from correspondence.notifications import notify_seller
+
+    return lambda case: notify_seller(case, event)
+
+
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = [
@@ -68,27 +107,219 @@ class CaseAdmin(admin.ModelAdmin):
         "created_at",
         "last_activity_at",
     ]
-    list_filter = ["state", "support_team", "created_at", "account"]
+    list_display_links = ["id", "short_description"]
+    list_filter = ["state", "support_team", ("created_at", admin.DateFieldListFilter), "account"]
     search_fields = ["=id", "primary_email", "short_description"]
+    search_help_text = _("Search by case ID (exact), primary e-mail or short description.")
     date_hierarchy = "created_at"
     list_select_related = ["support_team", "account"]
+    list_per_page = 50
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts cost a full scan at 1M cases
+    ordering = ["-created_at", "-id"]
+    actions = ["reopen_cases", "resolve_cases", "transfer_cases"]
+    change_form_template = "admin/cases/case/change_form.html"
     readonly_fields = [
         "id",
         "account",
         "created_at",
         "state",
         "primary_email",
-        "cc_list",
+        "cc_addresses",
         "short_description",
         "support_team",
         "last_activity_at",
         "resolved_at",
     ]
+    fields = readonly_fields
     inlines = [CaseHistoryInline]
+
+    @admin.display(description=_("CC list"))
+    def cc_addresses(self, case: Case) -> str:
+        return ", ".join(case.cc_list) or "—"
+
+    def get_inlines(self, request, obj):
+        from correspondence.admin import MessageInline
+
+        return [MessageInline, CaseHistoryInline]
 
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # cases change only through the actions below
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_act_permission(self, request) -> bool:
+        return request.user.has_perm("cases.act_on_case")
+
+    # --- actions, from the list and from the case page --------------------
+
+    def _apply(self, request, cases, event: str, *, team=None, note: str = "") -> int:
+        done = 0
+        for case in cases:
+            try:
+                case_transition(
+                    case=case,
+                    event=event,
+                    actor=request.user,
+                    team=team,
+                    note=note,
+                    on_commit=_notify_seller(event),
+                )
+            except CaseStateError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d case: %(action)s.",
+                    "%(count)d cases: %(action)s.",
+                    done,
+                )
+                % {"count": done, "action": CaseEvent(event).label},
+                messages.SUCCESS,
+            )
+        return done
+
+    @admin.action(description=_("Reopen selected resolved cases"), permissions=["act"])
+    def reopen_cases(self, request, queryset) -> None:
+        self._apply(request, queryset, CaseEvent.REOPENED)
+
+    @admin.action(description=_("Resolve selected cases"), permissions=["act"])
+    def resolve_cases(self, request, queryset) -> None:
+        self._apply(request, queryset, CaseEvent.RESOLVED)
+
+    @admin.action(description=_("Transfer selected cases to a team…"), permissions=["act"])
+    def transfer_cases(self, request, queryset) -> TemplateResponse | None:
+        form = TransferForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._apply(
+                request,
+                queryset,
+                CaseEvent.TRANSFERRED,
+                team=form.cleaned_data["team"],
+                note=form.cleaned_data["note"],
+            )
+            return None
+        return self._transfer_page(request, form, list(queryset), from_list=True)
+
+    def _transfer_page(self, request, form, cases, *, from_list: bool) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Transfer cases to another team"),
+            "opts": self.model._meta,
+            "form": form,
+            "cases": cases,
+            "from_list": from_list,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cases/case/transfer.html", context)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:case_id>/act/<str:event>/",
+                view(self.act_view),
+                name="cases_case_act",
+            ),
+            path(
+                "<int:case_id>/reply/",
+                view(self.reply_view),
+                name="cases_case_reply",
+            ),
+            path(
+                "<int:case_id>/transfer/",
+                view(self.transfer_view),
+                name="cases_case_transfer",
+            ),
+            *urls,
+        ]
+
+    def _case_or_404(self, request, case_id: int) -> Case:
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        return get_case_for_user(request.user, case_id)
+
+    def act_view(self, request, case_id: int, event: str) -> HttpResponseRedirect:
+        case = self._case_or_404(request, case_id)
+        if request.method != "POST" or event not in {CaseEvent.REOPENED, CaseEvent.RESOLVED}:
+            raise PermissionDenied
+        self._apply(request, [case], event)
+        return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+
+    def transfer_view(self, request, case_id: int) -> HttpResponse:
+        case = self._case_or_404(request, case_id)
+        form = TransferForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            self._apply(
+                request,
+                [case],
+                CaseEvent.TRANSFERRED,
+                team=form.cleaned_data["team"],
+                note=form.cleaned_data["note"],
+            )
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        return self._transfer_page(request, form, [case], from_list=False)
+
+    def reply_view(self, request, case_id: int) -> HttpResponse:
+        """The reply form: the same form and message service as the seller side."""
+        from correspondence.forms import SupportReplyForm
+
+        case = self._case_or_404(request, case_id)
+        form = SupportReplyForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid() and self._post_reply(request, case, form):
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reply to case %(id)s") % {"id": case.pk},
+            "opts": self.model._meta,
+            "original": case,
+            "reply_form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/reply.html", context)
+
+    def _post_reply(self, request, case: Case, form) -> bool:
+        from correspondence.models import Message
+        from correspondence.services import DuplicateSubmissionError, message_post
+
+        try:
+            message_post(
+                case=case,
+                author=request.user,
+                direction=Message.Direction.FROM_SUPPORT,
+                body=form.cleaned_data["body"],
+                subject=form.cleaned_data["subject"],
+                files=form.cleaned_data["attachments"],
+                needs_action=form.cleaned_data["needs_action"],
+                client_token=form.client_token,
+            )
+        except DuplicateSubmissionError:
+            self.message_user(request, _("This reply was already sent."), messages.INFO)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return False
+        except CaseStateError as error:
+            form.add_error(None, error.message)
+            return False
+        else:
+            self.message_user(request, _("Your reply was sent to the seller."), messages.SUCCESS)
+        return True
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from correspondence.forms import SupportReplyForm
+
+        can_act = self.has_act_permission(request)
+        extra_context = {
+            **(extra_context or {}),
+            "can_act": can_act,
+            "events": CaseEvent,
+            "reply_form": SupportReplyForm() if can_act else None,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)

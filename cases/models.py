@@ -253,6 +253,9 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("act_on_case", _("Can reply to, transfer, resolve and reopen cases")),
+        ]
         indexes = [
             # One index per sortable column of the log, led by the account so a
             # seller's view is a range scan that comes out already sorted.

@@ -128,3 +128,24 @@ def outsider_client(outsider) -> Client:
 @pytest.fixture
 def agent_client(agent) -> Client:
     return _login(agent)
+
+
+def support_agents_group():
+    """The "Support agents" group from its data migration (re-made if a flush removed it)."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    migration = importlib.import_module("correspondence.migrations.0003_support_agents_group")
+    if not Group.objects.filter(name=migration.GROUP).exists():
+        migration.create_group(apps, None)
+    return Group.objects.get(name=migration.GROUP)
+
+
+@pytest.fixture
+def support_agent(db):
+    """Staff in the "Support agents" group: what the demo agent is."""
+    user = make_user("support@example.com", is_staff=True)
+    user.groups.add(support_agents_group())
+    return user
