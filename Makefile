@@ -6,13 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-fast lint format check ci bench clean
+.PHONY: help install run test test-fast lint format check ci bench bench-peer loadtest clean
 
 help:
 	@echo "make run    set everything up, load demo data and serve http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up (Chromium too) and run the whole test suite"
 	@echo "make lint   ruff check + format check;  make format  reformat the code"
-	@echo "make bench  benchmark the log and export at 100,000 cases"
+	@echo "make bench  benchmark log, export, case page, admin, throughput at 1,000,000 cases"
+	@echo "make bench-peer  django-helpdesk beside caselog on the same 100,000 cases"
+	@echo "make loadtest  gunicorn + 20 writers/20 readers for 60 s; DATABASE_URL=postgres://... for PostgreSQL"
 
 $(PY):
 	@python="$$(scripts/find-python)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -32,6 +34,7 @@ run: install
 
 test: install
 	@scripts/ensure-chromium
+	@scripts/ensure-java
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install
@@ -51,6 +54,12 @@ check: install
 
 bench: install
 	$(PY) benchmarks/bench_log.py $(BENCH_ARGS)
+
+bench-peer: install
+	$(PY) benchmarks/helpdesk_compare.py $(BENCH_ARGS)
+
+loadtest: install
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
 ci:
 	bash .ci/run

@@ -4,6 +4,7 @@ Every value has a development default that needs no configuration; production
 sets DJANGO_DEBUG=0 and a real DJANGO_SECRET_KEY (see .env.example).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -12,6 +13,11 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from caselog.env import env_bool, env_int, env_list, env_str, mailer_from_environment
+from caselog.scaleout import (
+    cache_from_environment,
+    session_engine_from_environment,
+    storage_from_environment,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -39,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "axes",
     "cases",
     "correspondence",
 ]
@@ -53,8 +60,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "caselog.middleware.RequestTooLargeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "caselog.urls"
@@ -72,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cases.attention.attention",
             ],
         },
     },
@@ -117,7 +128,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The throttle goes first: it refuses a locked-out user+IP before any password check.
+AUTHENTICATION_BACKENDS = [
+    "caselog.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A session lasts at most 12 hours (server side), and its cookie ends with the
+# browser. No idle timeout by saving the session on every request: that would
+# turn every page view into a database write.
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# --- Login throttling (django-axes) -----------------------------------------
+# Five wrong passwords for one e-mail from one IP address lock that pair out for
+# 15 minutes; the same e-mail from elsewhere, and other users, can still log in.
+AXES_FAILURE_LIMIT = env_int("CASELOG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CASELOG_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "caselog.auth.throttle_username"
+AXES_LOCKOUT_CALLABLE = "caselog.auth.lockout_response"  # registration/locked_out.html
+AXES_VERBOSE = False
 
 # --- Languages and time ---------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -136,7 +168,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # files are only served by the access-checked download view.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments: the filesystem under MEDIA_ROOT, or an S3-compatible store
+    # (CASELOG_STORAGE_BACKEND=s3, see storage_from_environment and docs/deploy.md).
+    "default": storage_from_environment(),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -145,6 +179,16 @@ STORAGES = {
         )
     },
 }
+# --- Sessions and cache ---------------------------------------------------
+# CACHE_URL: redis://host:6379/0 (Django's RedisCache; pip install ".[redis]"),
+# locmem:// (default: one cache per process) or dummy://.
+CACHES = {"default": cache_from_environment()}
+# Sessions: "db" (default), "cache" or "cached_db". Several app servers need the
+# database or a shared cache (CACHE_URL=redis://…), never a per-process one.
+SESSION_ENGINE = session_engine_from_environment(
+    shared_cache=CACHES["default"]["BACKEND"].endswith("RedisCache"), debug=DEBUG
+)
+
 # Uploads above this size are streamed to a temporary file, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640

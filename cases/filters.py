@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import WAITING_ON_SUPPORT, Case, CaseState
+from cases.search import matching_case_ids
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -34,7 +35,7 @@ SORT_FIELDS = {
 
 # The parameters that narrow the view. Sort and page size do not: they leave the
 # default view (which hides expired cases) in place.
-NARROWING = ("q", "state", "created_from", "created_to", "email", "mine")
+NARROWING = ("q", "state", "created_from", "created_to", "email", "mine", "opened_by_me")
 
 
 # One-click views of the log; each is only a state filter (so it includes
@@ -53,6 +54,24 @@ class Preset:
     active: bool
 
 
+class IsoDateInput(forms.DateInput):
+    """A date picker that never echoes a malformed value: `<input type=date>` may only
+    hold YYYY-MM-DD (the Nu checker rejects anything else; browsers blank it anyway)."""
+
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                return None
+        return super().format_value(value)
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Orders by the chosen column, then by case ID, so pages never overlap."""
 
@@ -66,7 +85,14 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering)
 
 
-def _start_of_day(day: dt.date) -> dt.datetime:
+# Dates outside this range bound nothing (no case is that old or that new) and
+# would overflow the time-zone conversion at the ends of the calendar.
+_EARLIEST, _LATEST = dt.date(1900, 1, 1), dt.date(9000, 1, 1)
+
+
+def _start_of_day(day: dt.date) -> dt.datetime | None:
+    if not _EARLIEST <= day <= _LATEST:
+        return None
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
@@ -76,7 +102,7 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_q",
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Case ID or description")}
+            attrs={"type": "search", "placeholder": _("Case ID, description or message text")}
         ),
     )
     state = django_filters.MultipleChoiceFilter(
@@ -89,12 +115,12 @@ class CaseFilter(django_filters.FilterSet):
     created_from = django_filters.DateFilter(
         label=_("Created from"),
         method="filter_created_from",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
     )
     created_to = django_filters.DateFilter(
         label=_("Created to"),
         method="filter_created_to",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput(),
     )
     email = django_filters.ChoiceFilter(
         label=_("Primary e-mail"),
@@ -105,6 +131,11 @@ class CaseFilter(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(
         label=_("Only my cases"),
         method="filter_mine",
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+    )
+    opened_by_me = django_filters.BooleanFilter(
+        label=_("Opened by me"),
+        method="filter_opened_by_me",
         widget=forms.CheckboxInput(attrs={"value": "1"}),
     )
     o = StableOrderingFilter(label=_("Sort"), fields=[(f, n) for n, f in SORT_FIELDS.items()])
@@ -134,21 +165,33 @@ class CaseFilter(django_filters.FilterSet):
         digits = value.replace(" ", "")
         if digits.isdigit() and len(digits) <= 10:
             condition |= Q(pk=int(digits))
+        # Message subjects, bodies and file names, through the full-text index;
+        # `queryset` holds only the user's visible cases, so nothing else matches.
+        in_messages = matching_case_ids(value)
+        if in_messages is not None:
+            condition |= Q(pk__in=in_messages)
         return queryset.filter(condition)
 
     def filter_created_from(
         self, queryset: QuerySet[Case], name: str, value: dt.date
     ) -> QuerySet[Case]:
-        return queryset.filter(created_at__gte=_start_of_day(value))
+        start = _start_of_day(value)
+        return queryset if start is None else queryset.filter(created_at__gte=start)
 
     def filter_created_to(
         self, queryset: QuerySet[Case], name: str, value: dt.date
     ) -> QuerySet[Case]:
         # The "to" day is included: everything before the start of the next day.
-        return queryset.filter(created_at__lt=_start_of_day(value + dt.timedelta(days=1)))
+        end = _start_of_day(value + dt.timedelta(days=1)) if value < dt.date.max else None
+        return queryset if end is None else queryset.filter(created_at__lt=end)
 
     def filter_mine(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
         return queryset.filter(primary_email=self.user.email) if value else queryset
+
+    def filter_opened_by_me(
+        self, queryset: QuerySet[Case], name: str, value: bool
+    ) -> QuerySet[Case]:
+        return queryset.filter(opened_by_id=self.user.pk) if value else queryset
 
     def filter_nothing(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
         return queryset

@@ -248,6 +248,25 @@ class Case(models.Model):
     # Bumped on every write; an edit form carries the version it was read at so a
     # stale save is refused instead of silently overwriting a colleague.
     version = models.PositiveIntegerField(default=0, editable=False)
+    # Who wrote the first message. Kept on the case (set once by `case_create`)
+    # so the log shows it without a subquery per row.
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    # A case opened as a follow-up of another case of the same account.
+    related_case = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("related case"),
+    )
 
     class Meta:
         verbose_name = _("case")
@@ -258,13 +277,34 @@ class Case(models.Model):
         ]
         indexes = [
             # One index per sortable column of the log, led by the account so a
-            # seller's view is a range scan that comes out already sorted.
-            models.Index(fields=["account", "created_at", "id"], name="case_acct_created"),
-            models.Index(fields=["account", "state", "id"], name="case_acct_state"),
-            models.Index(fields=["account", "primary_email", "id"], name="case_acct_email"),
-            models.Index(fields=["account", "short_description", "id"], name="case_acct_desc"),
+            # seller's view is a range scan that comes out already sorted. Each
+            # ends with state and resolved_at: the default view's "not expired"
+            # test is answered from the index, so a count or a deep page walks
+            # index entries only, never table rows.
+            models.Index(
+                fields=["account", "created_at", "id", "state", "resolved_at"],
+                name="case_acct_created",
+            ),
+            models.Index(fields=["account", "id", "state", "resolved_at"], name="case_acct_id"),
+            models.Index(fields=["account", "state", "id", "resolved_at"], name="case_acct_state"),
+            models.Index(
+                fields=["account", "primary_email", "id", "state", "resolved_at"],
+                name="case_acct_email",
+            ),
+            models.Index(
+                fields=["account", "short_description", "id", "state", "resolved_at"],
+                name="case_acct_desc",
+            ),
+            # The header's "needs your attention" count (yours / all), index only.
+            models.Index(
+                fields=["account", "state", "primary_email", "id"], name="case_acct_state_email"
+            ),
             models.Index(fields=["state", "resolved_at"], name="case_state_resolved"),
-            models.Index(fields=["created_at"], name="case_created"),
+            # Support agents and the admin list: every account, newest first.
+            models.Index(fields=["created_at", "id"], name="case_created"),
+            # The case page lists follow-ups oldest first; without it SQLite walks
+            # the account's date index instead (54 ms at 100,000 cases).
+            models.Index(fields=["related_case", "created_at", "id"], name="case_follow_ups"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -355,3 +395,57 @@ class CaseHistory(models.Model):
     @property
     def new_display(self) -> str:
         return self.display_value(self.new_value)
+
+
+class CaseView(models.Model):
+    """When a user last opened a case page: the log marks cases changed since then."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(_("seen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case view")
+        verbose_name_plural = _("case views")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "case"], name="caseview_user_case_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.case_id} at {self.seen_at}"
+
+
+class CaseSearchEntry(models.Model):
+    """The searchable text of a case: one row per message, one for the description.
+
+    The full-text index over it is the database's own (an FTS5 table on SQLite, a
+    GIN index on PostgreSQL; see `cases.search` and the migration that creates
+    them). `message_id` only names the source: `cases` does not know messages,
+    `correspondence.services` writes their rows through `cases.services`.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    message_id = models.BigIntegerField(null=True, blank=True)
+    subject = models.TextField(blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    file_names = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id"],
+                condition=Q(message_id__isnull=False),
+                name="searchentry_message_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(message_id__isnull=True),
+                name="searchentry_description_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "message_id"], name="searchentry_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}/{self.message_id or '-'}"

@@ -8,12 +8,13 @@ does not allow.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,10 +23,13 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseHistory,
+    CaseSearchEntry,
     CaseState,
+    CaseView,
     Membership,
     SellerAccount,
     SupportTeam,
+    expired_q,
     new_case_id,
 )
 from cases.validators import clean_short_description, normalize_email, parse_cc_list
@@ -81,10 +85,16 @@ def case_create(
     opened_by: Any,
     short_description: str,
     cc_list: list[str] | None = None,
+    related_case: Case | None = None,
 ) -> Case:
-    """Open a case for `opened_by`, who becomes its owner. Call inside a transaction."""
+    """Open a case for `opened_by`, who becomes its owner. Call inside a transaction.
+
+    `related_case` (a case this one follows up) must belong to the same account.
+    """
     short_description = clean_short_description(short_description)
     owner = _check_owner(account.pk, opened_by.email)
+    if related_case is not None and related_case.account_id != account.pk:
+        raise ValidationError(_("No case with this ID was found."), code="related_not_found")
     cc = parse_cc_list(cc_list or [])
     now = timezone.now()
     for _attempt in range(10):
@@ -99,6 +109,8 @@ def case_create(
                     primary_email=owner,
                     cc_list=cc,
                     short_description=short_description,
+                    opened_by=opened_by,
+                    related_case=related_case,
                 )
             break
         except IntegrityError:  # a random id collided; draw another
@@ -106,6 +118,7 @@ def case_create(
     else:  # pragma: no cover - ten collisions in 9e9 ids
         raise RuntimeError("could not allocate a case ID")
     _record(case=case, actor=opened_by, field=CaseHistory.Field.STATE, old="", new=case.state)
+    CaseSearchEntry.objects.create(case=case, subject=short_description)
     return case
 
 
@@ -202,7 +215,7 @@ def case_update(
             raise StaleCaseError(
                 _(
                     "Someone else changed this case while you were editing it. "
-                    "Review their changes below and save again."
+                    "Compare with what is saved now, then save again."
                 )
             )
         if locked.is_expired:
@@ -226,5 +239,154 @@ def case_update(
             locked.version = F("version") + 1
             locked.save(update_fields=[*new_values.keys(), "version"])
             locked.refresh_from_db(fields=["version"])
+            CaseSearchEntry.objects.update_or_create(
+                case=locked,
+                message_id=None,
+                defaults={"subject": locked.short_description},
+            )
     case.__dict__.update({k: getattr(locked, k) for k in [*new_values.keys(), "version"]})
     return changes
+
+
+def case_search_entry_add(
+    *, case_id: int, message_id: int, subject: str, body: str, file_names: list[str]
+) -> CaseSearchEntry:
+    """Index a message's text for the log's search. Call in the message's transaction."""
+    return CaseSearchEntry.objects.create(
+        case_id=case_id,
+        message_id=message_id,
+        subject=subject,
+        body=body,
+        file_names=" ".join(file_names),
+    )
+
+
+def case_mark_seen(*, user: Any, case: Case) -> None:
+    """Remember that `user` opened `case` now (the log marks later changes)."""
+    if not getattr(user, "pk", None):
+        return
+    CaseView.objects.bulk_create(
+        [CaseView(user_id=user.pk, case_id=case.pk, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "case"],
+        update_fields=["seen_at"],
+    )
+
+
+@dataclass(frozen=True)
+class HandOffPlan:
+    """What a hand-off from `from_email` changes: cases it owns, CC lists it is on."""
+
+    from_email: str
+    owned: list[Case]
+    copied: list[Case]
+
+
+@dataclass(frozen=True)
+class HandOffSummary:
+    from_email: str
+    to_email: str
+    moved: int
+    cc_removed: int
+
+
+def cases_hand_off_plan(
+    *, account: SellerAccount, from_email: str, lock: bool = False
+) -> HandOffPlan:
+    """The account's cases a hand-off from `from_email` would change.
+
+    Expired cases are read-only records and keep their owner and CC list.
+    """
+    email = normalize_email(from_email)
+    queryset = (
+        Case.objects.filter(account=account)
+        .filter(Q(primary_email=email) | Q(cc_list__icontains=email))
+        .exclude(expired_q())
+        .order_by("-created_at", "-id")
+    )
+    if lock:
+        queryset = queryset.select_for_update()
+    cases = list(queryset)
+    return HandOffPlan(
+        from_email=email,
+        owned=[case for case in cases if case.primary_email == email],
+        copied=[case for case in cases if email in case.cc_list],
+    )
+
+
+def cases_hand_off(
+    *, account: SellerAccount, actor: Any, from_email: str, to_email: str
+) -> HandOffSummary:
+    """Move every case `from_email` owns to `to_email` and take it off every CC list.
+
+    One transaction; one history row per changed field of each case. Refused
+    (ValidationError) when `to_email` is not an authorized user of the account.
+    """
+    to_email = _check_owner(account.pk, to_email)
+    if normalize_email(from_email) == to_email:
+        raise ValidationError(
+            _("Choose two different people: the cases already belong to %(email)s."),
+            code="same_person",
+            params={"email": to_email},
+        )
+    with transaction.atomic():
+        plan = cases_hand_off_plan(account=account, from_email=from_email, lock=True)
+        changed: dict[int, Case] = {}
+        history: list[CaseHistory] = []
+        actor_or_none = actor if getattr(actor, "pk", None) else None
+
+        def record(case: Case, field: str, old: str, new: str) -> None:
+            history.append(
+                CaseHistory(
+                    case=case, actor=actor_or_none, field=field, old_value=old, new_value=new
+                )
+            )
+            changed[case.pk] = case
+
+        for case in plan.owned:
+            record(case, CaseHistory.Field.PRIMARY_EMAIL, case.primary_email, to_email)
+            case.primary_email = to_email
+        for case in plan.copied:
+            new_cc = [email for email in case.cc_list if email != plan.from_email]
+            record(case, CaseHistory.Field.CC_LIST, ", ".join(case.cc_list), ", ".join(new_cc))
+            case.cc_list = new_cc
+        if changed:
+            Case.objects.bulk_update(list(changed.values()), ["primary_email", "cc_list"])
+            Case.objects.filter(pk__in=list(changed)).update(version=F("version") + 1)
+            CaseHistory.objects.bulk_create(history)
+    return HandOffSummary(
+        from_email=plan.from_email,
+        to_email=to_email,
+        moved=len(plan.owned),
+        cc_removed=len(plan.copied),
+    )
+
+
+def case_search_entries_rebuild(
+    *, case_ids: list[int], messages: Iterable[tuple[int, int, str, str, list[str]]]
+) -> int:
+    """Re-index `case_ids` from scratch: their descriptions and the given messages.
+
+    `messages` yields (case_id, message_id, subject, body, file_names). For data
+    written in bulk (demo data, imports); posting a message indexes it by itself.
+    """
+    with transaction.atomic():
+        CaseSearchEntry.objects.filter(case_id__in=case_ids).delete()
+        entries = [
+            CaseSearchEntry(case_id=pk, subject=description)
+            for pk, description in Case.objects.filter(pk__in=case_ids).values_list(
+                "pk", "short_description"
+            )
+        ]
+        entries += [
+            CaseSearchEntry(
+                case_id=case_id,
+                message_id=message_id,
+                subject=subject,
+                body=body,
+                file_names=" ".join(names),
+            )
+            for case_id, message_id, subject, body, names in messages
+        ]
+        CaseSearchEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)

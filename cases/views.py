@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.access import get_case_for_user
+from cases.attention import decorate_log_rows
 from cases.export import csv_export_response
 from cases.forms import CaseEditForm
 from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState
@@ -21,6 +22,10 @@ EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 def case_list(request: HttpRequest) -> HttpResponse:
     log = case_log(user=request.user, params=request.GET)
     page = log.page(request.GET.get("page"))
+    search_text = getattr(log.filterset.form, "cleaned_data", {}).get("q") or ""
+    page.object_list = decorate_log_rows(
+        request.user, list(page.object_list), search_text=search_text
+    )
     return render(
         request,
         "cases/case_list.html",

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -44,7 +45,10 @@ class MessageInline(admin.StackedInline):
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                '<li><a href="{}">{}</a> ({} bytes)</li>',
-                ((a.get_absolute_url(), a.original_name, a.size) for a in attachments),
+                '<li><a href="{}">{}</a> ({})</li>',
+                (
+                    (a.get_absolute_url(), a.original_name, filesizeformat(a.size))
+                    for a in attachments
+                ),
             ),
         )

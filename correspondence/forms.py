@@ -6,18 +6,22 @@ friendly error that keeps the typed text.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from django import forms
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from cases.models import SHORT_DESCRIPTION_MAX, SellerAccount
+from cases.access import get_case_for_user
+from cases.models import SHORT_DESCRIPTION_MAX, Case, SellerAccount
 from correspondence.models import MAX_ATTACHMENTS, Message
 from correspondence.rules import ALLOWED_EXTENSIONS, max_attachment_bytes, validate_uploads
 
 MAX_BODY_LENGTH = 20_000
+RELATED_NOT_FOUND = _("No case with this ID was found among your cases.")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -104,10 +108,19 @@ class NewCaseForm(ReplyForm):
         label=_("Seller account"), queryset=SellerAccount.objects.none(), empty_label=None
     )
 
-    field_order = ["account", "subject", "body", "attachments"]
+    related_case = forms.CharField(
+        label=_("Related case ID (optional)"),
+        required=False,
+        max_length=20,
+        help_text=_("The 10-digit ID of an earlier case this one follows up."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
-    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+    field_order = ["account", "subject", "body", "attachments", "related_case"]
+
+    def __init__(self, *args: Any, accounts: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["subject"].label = _("Subject")
         self.fields["subject"].required = True
         self.fields["subject"].max_length = SHORT_DESCRIPTION_MAX
@@ -116,8 +129,25 @@ class NewCaseForm(ReplyForm):
         if self._only_account is not None:
             del self.fields["account"]  # nothing to choose, and nothing to forge
 
+    def clean_related_case(self) -> Case | None:
+        """A case the user can see, or the same "not found" for a foreign or missing ID."""
+        raw = "".join(self.cleaned_data.get("related_case", "").split())
+        if not raw:
+            return None
+        if not re.fullmatch(r"\d{10}", raw):
+            raise forms.ValidationError(_("A case ID has 10 digits."), code="invalid")
+        try:
+            return get_case_for_user(self.user, raw)
+        except Http404:
+            raise forms.ValidationError(RELATED_NOT_FOUND, code="not_found") from None
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if self._only_account is not None:
             cleaned["account"] = self._only_account
+        related, account = cleaned.get("related_case"), cleaned.get("account")
+        if related is not None and account is not None and related.account_id != account.pk:
+            self.add_error(
+                "related_case", forms.ValidationError(RELATED_NOT_FOUND, code="not_found")
+            )
         return cleaned

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseEvent
@@ -38,6 +38,8 @@ SUPPORT_EVENTS = {
     CaseEvent.SELLER_OPENED: lambda: _("A seller opened a new case."),
     CaseEvent.SELLER_REPLIED: lambda: _("A seller replied to a case."),
 }
+SUPPORT = "support"
+SELLER = "seller"
 # Automated mail: ask auto-responders (out of office…) not to answer it.
 _HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
@@ -51,9 +53,9 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _send(
+def _compose(
     *, case: Case, headline: str, to: list[str], cc: list[str], message: Message | None
-) -> int:
+) -> EmailMessage:
     context = {
         "case": case,
         "headline": headline,
@@ -64,7 +66,7 @@ def _send(
         _("[Case %(id)s] %(headline)s %(subject)s")
         % {"id": case.pk, "headline": headline, "subject": case.short_description}
     )
-    email = EmailMessage(
+    return EmailMessage(
         subject=subject[:250],
         body=render_to_string("correspondence/email/notification.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -72,34 +74,85 @@ def _send(
         cc=[address for address in cc if address not in to],
         headers=_HEADERS,
     )
-    try:
-        return email.send()
-    except Exception:
-        # The case and message are already saved; a mail server hiccup must not
-        # turn that into an error page. The failure is logged for the operator.
-        logger.exception("Could not send the notification for case %s", case.pk)
-        return 0
 
 
-def notify_support(case: Case, event: str, message: Message | None = None) -> int:
-    """Tell the support inbox that a seller opened (SELLER_OPENED) or replied to a case."""
+def _compose_for(audience: str, case: Case, event: str, message: Message | None) -> EmailMessage:
     with translation.override(settings.LANGUAGE_CODE):
-        return _send(
-            case=case,
-            headline=SUPPORT_EVENTS[CaseEvent(event)](),
-            to=[settings.CASELOG_SUPPORT_EMAIL],
-            cc=[],
-            message=message,
-        )
-
-
-def notify_seller(case: Case, event: str, message: Message | None = None) -> int:
-    """Tell the case owner, CC list copied, what support did (answered, transferred…)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _send(
+        if audience == SUPPORT:
+            return _compose(
+                case=case,
+                headline=SUPPORT_EVENTS[CaseEvent(event)](),
+                to=[settings.CASELOG_SUPPORT_EMAIL],
+                cc=[],
+                message=message,
+            )
+        return _compose(
             case=case,
             headline=SELLER_EVENTS[CaseEvent(event)](),
             to=[case.primary_email],
             cc=list(case.cc_list),
             message=None,  # the message itself is read on the access-checked case page
         )
+
+
+def _keep_for_retry(
+    *, audience: str, case: Case, event: str, message: Message | None, error: Exception
+) -> None:
+    from correspondence.models import PendingNotification
+
+    try:
+        PendingNotification.objects.create(
+            case_id=case.pk,
+            message_id=message.pk if message is not None and message.pk else None,
+            audience=audience,
+            event=event,
+            last_error=repr(error)[:1000],
+        )
+    except Exception:  # the database is failing too: the log is all that is left
+        logger.exception("Could not keep the notification for case %s for a retry", case.pk)
+
+
+def _notify(audience: str, case: Case, event: str, message: Message | None) -> int:
+    try:
+        return _compose_for(audience, case, event, message).send()
+    except Exception as error:
+        # The case and message are already saved; a mail server hiccup must not
+        # turn that into an error page. The failure is logged for the operator and
+        # the notification kept for `manage.py send_pending_notifications`.
+        logger.exception("Could not send the notification for case %s", case.pk)
+        _keep_for_retry(audience=audience, case=case, event=event, message=message, error=error)
+        return 0
+
+
+def notify_support(case: Case, event: str, message: Message | None = None) -> int:
+    """Tell the support inbox that a seller opened (SELLER_OPENED) or replied to a case."""
+    return _notify(SUPPORT, case, event, message)
+
+
+def notify_seller(case: Case, event: str, message: Message | None = None) -> int:
+    """Tell the case owner, CC list copied, what support did (answered, transferred…)."""
+    return _notify(SELLER, case, event, message)
+
+
+def send_pending(*, limit: int = 500) -> tuple[int, int]:
+    """Retry the notifications the mail server refused; return (sent, still failing)."""
+    from correspondence.models import PendingNotification
+
+    sent = failed = 0
+    due = PendingNotification.objects.filter(sent_at__isnull=True).select_related("case", "message")
+    for pending in due[:limit]:
+        try:
+            _compose_for(pending.audience, pending.case, pending.event, pending.message).send()
+        except Exception as error:
+            logger.warning(
+                "Retry %d of notification %d failed: %r", pending.attempts, pending.pk, error
+            )
+            pending.attempts += 1
+            pending.last_error = repr(error)[:1000]
+            pending.save(update_fields=["attempts", "last_error"])
+            failed += 1
+        else:
+            pending.sent_at = timezone.now()
+            pending.save(update_fields=["sent_at"])
+            sent += 1
+    return sent, failed

@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 
 from cases.access import get_case_for_user
 from cases.models import Case, CaseEvent, SellerAccount
-from cases.services import CaseStateError, case_create, case_transition
+from cases.services import (
+    CaseStateError,
+    case_create,
+    case_search_entries_rebuild,
+    case_search_entry_add,
+    case_transition,
+)
 from correspondence.models import Attachment, Message, attachment_path, new_token
 from correspondence.notifications import notify_seller, notify_support
 from correspondence.rules import validate_uploads
@@ -86,8 +92,14 @@ def _write_message(
     for file, upload in zip(files, uploads, strict=True):
         token = new_token()
         file.seek(0)
-        stored = storage.save(attachment_path(Attachment(token=token), upload.name), file)
-        written.append(stored)
+        name = attachment_path(Attachment(token=token), upload.name)
+        # Noted before the write: a write that fails half-way (disk full) leaves a
+        # partial file under this name, and the clean-up must remove it too. The
+        # name holds a fresh random token, so it is no other message's file.
+        written.append(name)
+        stored = storage.save(name, file)
+        if stored != name:
+            written.append(stored)
         Attachment.objects.create(
             message=message,
             token=token,
@@ -96,6 +108,15 @@ def _write_message(
             size=upload.size,
             content_type=upload.content_type,
         )
+    # The search index is written in the message's transaction: a rollback takes
+    # both away, a commit makes the message findable at once.
+    case_search_entry_add(
+        case_id=case.pk,
+        message_id=message.pk,
+        subject=message.subject,
+        body=message.body,
+        file_names=[upload.name for upload in uploads],
+    )
     return message
 
 
@@ -175,14 +196,22 @@ def case_open(
     files: Sequence[Any] = (),
     cc_list: list[str] | None = None,
     client_token: str | None = None,
+    related_case: Case | None = None,
 ) -> Message:
-    """Open a case (state `open`, owner `author`) with its first message, all or nothing."""
+    """Open a case (state `open`, owner `author`) with its first message, all or nothing.
+
+    `related_case`, if given, is a case of the same account this one follows up.
+    """
     written: list[str] = []
     try:
         with transaction.atomic():
             _check_token(client_token)
             case = case_create(
-                account=account, opened_by=author, short_description=subject, cc_list=cc_list
+                account=account,
+                opened_by=author,
+                short_description=subject,
+                cc_list=cc_list,
+                related_case=related_case,
             )
             message = _write_message(
                 case=case,
@@ -204,3 +233,19 @@ def case_open(
         _delete_files(written)
         raise
     return message
+
+
+def search_index_rebuild(*, case_ids: list[int]) -> int:
+    """Re-index the text of `case_ids` (messages written in bulk, e.g. demo data)."""
+    names: dict[int, list[str]] = {}
+    for message_id, name in Attachment.objects.filter(message__case_id__in=case_ids).values_list(
+        "message_id", "original_name"
+    ):
+        names.setdefault(message_id, []).append(name)
+    messages = (
+        (case_id, message_id, subject, body, names.get(message_id, []))
+        for message_id, case_id, subject, body in Message.objects.filter(
+            case_id__in=case_ids
+        ).values_list("id", "case_id", "subject", "body")
+    )
+    return case_search_entries_rebuild(case_ids=case_ids, messages=messages)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.access import accounts_of, get_case_for_user
-from cases.models import Case
-from cases.services import CaseStateError
+from cases.access import account_ids_for, accounts_of, cases_visible_to, get_case_for_user
+from cases.models import SHORT_DESCRIPTION_MAX, Case, CaseState
+from cases.search import similar_cases
+from cases.services import CaseStateError, case_mark_seen
 from correspondence.forms import NewCaseForm, ReplyForm
 from correspondence.models import Attachment, Message
 from correspondence.selectors import attachments_visible_to, thread_of
@@ -51,13 +53,21 @@ def _render_detail(
             "files": files,
             "history": history,
             "reply_form": reply_form,
+            "follow_ups": list(
+                cases_visible_to(request.user)
+                .filter(related_case_id=case.pk)
+                .order_by("created_at", "id")
+                .values_list("pk", flat=True)
+            ),
         },
     )
 
 
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _render_detail(request, get_case_for_user(request.user, case_id))
+    case = get_case_for_user(request.user, case_id)
+    case_mark_seen(user=request.user, case=case)
+    return _render_detail(request, case)
 
 
 def _attempt(form: ReplyForm, action: Callable[[], Message]) -> Message | None:
@@ -104,10 +114,28 @@ def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 def _follow_up(related: str) -> dict[str, str]:
-    """A case opened from an expired one (?related=<id>) cites that ID in its subject."""
+    """A case opened from an expired one (?related=<id>) cites that ID."""
     if not re.fullmatch(r"\d{10}", related):
         return {}
-    return {"subject": _("Follow-up to case %(id)s") % {"id": related}}
+    return {"subject": _("Follow-up to case %(id)s") % {"id": related}, "related_case": related}
+
+
+def _similar_to(user: Any, subject: str) -> list[Case]:
+    """The user's open cases that resemble `subject` (the duplicate guard)."""
+    open_cases = (
+        cases_visible_to(user)
+        .filter(account_id__in=account_ids_for(user))
+        .exclude(state=CaseState.RESOLVED)
+    )
+    return similar_cases(cases=open_cases, text=subject[:SHORT_DESCRIPTION_MAX])
+
+
+def _render_new(
+    request: HttpRequest, form: NewCaseForm, subject: str | None = None
+) -> HttpResponse:
+    similar = None if subject is None else _similar_to(request.user, subject)
+    context = {"form": form, "similar": similar, "checked": subject is not None}
+    return render(request, "correspondence/case_new.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -115,10 +143,15 @@ def case_new(request: HttpRequest) -> HttpResponse:
     accounts = accounts_of(request.user)
     if not accounts:
         raise PermissionDenied(_("You are not an authorized user of any seller account."))
+    if "check" in request.POST:
+        # Only a look-up: nothing is validated or saved, and the typed text comes back.
+        form = NewCaseForm(accounts=accounts, user=request.user, initial=request.POST.dict())
+        return _render_new(request, form, subject=request.POST.get("subject", ""))
     form = NewCaseForm(
         request.POST or None,
         request.FILES or None,
         accounts=accounts,
+        user=request.user,
         initial=_follow_up(request.GET.get("related", "")),
     )
     if request.method == "POST" and form.is_valid():
@@ -132,6 +165,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     body=form.cleaned_data["body"],
                     files=form.cleaned_data["attachments"],
                     client_token=form.client_token,
+                    related_case=form.cleaned_data["related_case"],
                 ),
             )
         except DuplicateSubmissionError as duplicate:
@@ -141,7 +175,15 @@ def case_new(request: HttpRequest) -> HttpResponse:
             text = _("Case %(id)s is open. Seller Support will answer on this page.")
             messages.success(request, text % {"id": message.case_id})
             return redirect("cases:detail", message.case_id)
-    return render(request, "correspondence/case_new.html", {"form": form})
+    return _render_new(request, form)
+
+
+@require_GET
+def case_similar(request: HttpRequest) -> HttpResponse:
+    """The suggestions as an HTML fragment, for the contact form's script."""
+    subject = request.GET.get("subject", "")
+    context = {"similar": _similar_to(request.user, subject), "checked": True}
+    return render(request, "correspondence/_similar_cases.html", context)
 
 
 @require_GET

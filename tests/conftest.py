@@ -131,16 +131,21 @@ def agent_client(agent) -> Client:
 
 
 def support_agents_group():
-    """The "Support agents" group from its data migration (re-made if a flush removed it)."""
+    """The "Support agents" group as its data migration makes it (re-made if a flush removed it)."""
     import importlib
 
-    from django.apps import apps
-    from django.contrib.auth.models import Group
+    from django.contrib.auth.models import Group, Permission
 
     migration = importlib.import_module("correspondence.migrations.0003_support_agents_group")
-    if not Group.objects.filter(name=migration.GROUP).exists():
-        migration.create_group(apps, None)
-    return Group.objects.get(name=migration.GROUP)
+    group, _created = Group.objects.get_or_create(name=migration.GROUP)
+    if _created:
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in migration.PERMISSIONS
+            ]
+        )
+    return group
 
 
 @pytest.fixture

@@ -3,18 +3,55 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_log.py"
+BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _load(name: str):
+    if str(BENCH_DIR) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR))
+    spec = importlib.util.spec_from_file_location(name, BENCH_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.django_db(transaction=True)
 def test_benchmark_smoke_run(tmp_path):
-    spec = importlib.util.spec_from_file_location("bench_log", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    results = module.main(["--cases", "2000", "--repeat", "1", "--out", str(tmp_path / "r.md")])
-    assert (tmp_path / "r.md").read_text().count("|") > 10
-    assert results
+    bench = _load("bench_log")
+    argv = ["--cases", "2000", "--accounts", "5", "--big", "1000", "--repeat", "1"]
+    results = bench.main([*argv, "--reply-mb", "1", "--out", str(tmp_path / "r.md")])
+    report = (tmp_path / "r.md").read_text()
+    assert report.count("|") > 100
+    queries = {p["label"]: p["queries"] for p in results["pages"]}
+    assert queries["page 1, per_page 25"] == queries["page 1, per_page 100"]
+    assert results["views"]["all"] == 1000
+    assert [label for label, _, _ in results["exports"]] == [
+        "seller, large account",
+        "support agent, every case",
+    ]
+    assert results["exports"][1][1]["rows"] == 2000
+    assert results["case_page"]["files"] == 900
+    assert results["reply"]["files"] == 3
+    assert len(results["plans"]) == 20
+    assert results["admin"]
+
+
+def test_account_sizes_put_the_big_account_first():
+    seed = _load("bench_seed")
+    assert seed.account_sizes(1_000_000, 50, 100_000)[:2] == [100_000, 18_368]
+    assert sum(seed.account_sizes(1_000_000, 50, 100_000)) == 1_000_000
+    assert seed.account_sizes(10, 1, 100) == [10]
+
+
+def test_the_hello_view_is_only_in_the_benchmark_urls(client, db, settings):
+    assert client.get("/bench-hello/").status_code in (302, 404)  # not a product route
+    _load("serve_urls")
+    settings.ROOT_URLCONF = "serve_urls"
+    response = client.get("/bench-hello/")
+    assert response.status_code == 200
+    assert response.content == b"hello"

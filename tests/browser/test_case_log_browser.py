@@ -228,7 +228,8 @@ def test_search_pages_keep_filters_and_export_covers_every_page(
     assert shown_ids(page) == expected[25:]
     expect(page.locator("th.col-id")).to_have_attribute("aria-sort", "ascending")
     expect(page.locator(".pagination [aria-current=page]")).to_have_text("2")
-    for text in page.locator(f"{ROWS} td:nth-child(5)").all_inner_texts():
+    # The description is the sixth column, after "Opened by".
+    for text in page.locator(f"{ROWS} td:nth-child(6)").all_inner_texts():
         assert "order" in text.lower()
 
     # The search includes the expired case that matches, marked "Expired".

@@ -28,6 +28,7 @@ from cases.models import (
     new_case_id,
 )
 from correspondence.models import Attachment, Message, attachment_path, new_token
+from correspondence.services import search_index_rebuild
 
 SELLER_PASSWORD = "demo-seller-pass"
 AGENT_PASSWORD = "demo-agent-pass"
@@ -177,6 +178,7 @@ class Command(BaseCommand):
                 cc_list=[m.email for m in members if m != owner and rng.random() < 0.3],
                 short_description=subject,
                 last_activity_at=created,
+                opened_by=owner,
             )
             steps = self._story(state)
             when = created
@@ -218,6 +220,7 @@ class Command(BaseCommand):
         Message.objects.bulk_create(messages)
         CaseHistory.objects.bulk_create(history)
         self._attachments(rng, messages)
+        search_index_rebuild(case_ids=[case.id for case in cases])
         return len(cases)
 
     @staticmethod

@@ -1,0 +1,106 @@
+"""A request body over the limits gets a clear message, not a bare 400 or a reset.
+
+Django raises `RequestDataTooBig` (form fields over DATA_UPLOAD_MAX_MEMORY_SIZE)
+or `TooManyFilesSent` when the body is parsed. This middleware parses POST
+bodies first, and also refuses a body whose declared length cannot fit the
+attachment rules, before reading it. In both cases it reads and discards the
+rest of the body (up to a bound) so the client, still sending, receives the
+answer instead of a dropped connection; then it sends the user back to the form
+with the reason, or shows the error page.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import Resolver404, resolve, reverse
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 64 * 1024
+# Form pages a seller or an agent posts files from: where to send them back.
+_BACK_TO = {
+    "cases:reply": "cases:detail",
+    "cases:new": "cases:new",
+    "cases:edit": "cases:edit",
+    "admin:cases_case_reply": "admin:cases_case_reply",
+}
+
+
+def max_request_bytes() -> int:
+    """The largest body a valid form can need: 3 files at the size limit, plus the fields."""
+    from correspondence.models import MAX_ATTACHMENTS
+    from correspondence.rules import max_attachment_bytes
+
+    return (
+        MAX_ATTACHMENTS * max_attachment_bytes()
+        + (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
+        + 1024 * 1024  # multipart boundaries and headers
+    )
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def _discard_body(request: HttpRequest, limit: int) -> None:
+    """Read what the client is still sending, so it gets to read our answer."""
+    # WSGIRequest's own bounded stream: it knows how much of the body is left.
+    stream = getattr(request, "_stream", None)
+    remaining = min(_declared_length(request), limit)
+    try:
+        while stream is not None and remaining > 0:
+            chunk = stream.read(min(_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    except OSError:  # the client went away: nothing left to answer
+        pass
+
+
+def _too_large_response(request: HttpRequest) -> HttpResponse:
+    text = _(
+        "What you sent is too large, so nothing was saved. Each file may be at most "
+        "%(size)s, with up to 3 files per message, and a message at most 20,000 "
+        "characters. Please try again with smaller files."
+    ) % {"size": filesizeformat(settings.CASELOG_MAX_ATTACHMENT_MB * 1024 * 1024)}
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    back = _BACK_TO.get(match.view_name) if match is not None else None
+    if back is not None and request.user.is_authenticated:
+        messages.error(request, text)
+        return redirect(reverse(back, kwargs=match.kwargs), permanent=False)
+    return render(request, "400.html", {"reason": text}, status=413)
+
+
+class RequestTooLargeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST":
+            limit = max_request_bytes()
+            if _declared_length(request) > limit:
+                logger.warning("Refused a %s-byte request body", _declared_length(request))
+                _discard_body(request, 2 * limit)
+                return _too_large_response(request)
+            try:
+                request.POST  # noqa: B018 - parse now, while the error can still be answered
+            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as error:
+                logger.warning("Refused a request body: %s", error)
+                _discard_body(request, 2 * limit)
+                return _too_large_response(request)
+        return self.get_response(request)

@@ -1,0 +1,127 @@
+"""The account page: who the authorized users are, what they own, and the hand-off.
+
+When someone leaves, any authorized user moves every case they own to a colleague
+and takes them off every CC list, in one confirmed step
+(`cases.services.cases_hand_off`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cases.access import accounts_of, cases_visible_to
+from cases.models import CaseState, SellerAccount
+from cases.services import account_member_emails, cases_hand_off, cases_hand_off_plan
+from cases.validators import normalize_email
+
+
+def _account_for(user: Any, account_id: int) -> SellerAccount:
+    """The user's own account, or the same 404 as a missing one."""
+    account = accounts_of(user).filter(pk=account_id).first()
+    if account is None:
+        raise Http404("No such account.")
+    return account
+
+
+def _open_counts(user: Any, account: SellerAccount) -> dict[str, int]:
+    rows = (
+        cases_visible_to(user)
+        .filter(account=account)
+        .exclude(state=CaseState.RESOLVED)
+        .values_list("primary_email")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+class HandOffForm(forms.Form):
+    from_email = forms.ChoiceField(label=gettext_lazy("Hand off the cases of"))
+    # An e-mail field, not a choice: a forged address gets the service's clear refusal.
+    to_email = forms.EmailField(label=gettext_lazy("To"), widget=forms.Select)
+
+    def __init__(self, *args: Any, members: list[str], former: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = members
+        former_label = _("%(email)s (no longer an authorized user)")
+        self.fields["from_email"].choices = [(e, e) for e in members] + [
+            (e, former_label % {"email": e}) for e in former
+        ]
+        self.fields["to_email"].widget.choices = [(e, e) for e in members]
+        self.fields["to_email"].help_text = _("Another authorized user of this account.")
+
+    def clean_to_email(self) -> str:
+        email = normalize_email(self.cleaned_data["to_email"])
+        if email not in self.members:
+            raise ValidationError(
+                _("%(email)s is not an authorized user of this seller account."),
+                code="not_a_member",
+                params={"email": email},
+            )
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("from_email") and cleaned.get("from_email") == cleaned.get("to_email"):
+            raise ValidationError(_("Choose two different people."), code="same_person")
+        return cleaned
+
+
+@require_GET
+def team_index(request: HttpRequest) -> HttpResponse:
+    accounts = list(accounts_of(request.user))
+    if len(accounts) == 1:
+        return redirect("team", accounts[0].pk)
+    return render(request, "cases/team_index.html", {"accounts": accounts})
+
+
+@require_http_methods(["GET", "POST"])
+def team_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = _account_for(request.user, account_id)
+    members = account_member_emails(account.pk)
+    counts = _open_counts(request.user, account)
+    former = sorted(email for email in counts if email not in members)
+    form = HandOffForm(request.POST or None, members=members, former=former)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "confirm" not in request.POST:
+            plan = cases_hand_off_plan(account=account, from_email=data["from_email"])
+            return render(
+                request,
+                "cases/team_confirm.html",
+                {"account": account, "form": form, "plan": plan, "to_email": data["to_email"]},
+            )
+        try:
+            summary = cases_hand_off(account=account, actor=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, hand_off_message(summary))
+            return redirect("team", account.pk)
+    people = [(email, counts.get(email, 0), True) for email in members]
+    people += [(email, counts[email], False) for email in former]
+    return render(request, "cases/team.html", {"account": account, "people": people, "form": form})
+
+
+def hand_off_message(summary: Any) -> str:
+    moved = ngettext(
+        "%(count)d case handed from %(from)s to %(to)s",
+        "%(count)d cases handed from %(from)s to %(to)s",
+        summary.moved,
+    ) % {"count": summary.moved, "from": summary.from_email, "to": summary.to_email}
+    removed = ngettext(
+        "%(from)s removed from %(count)d CC list",
+        "%(from)s removed from %(count)d CC lists",
+        summary.cc_removed,
+    ) % {"count": summary.cc_removed, "from": summary.from_email}
+    return f"{moved}; {removed}."

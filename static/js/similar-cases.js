@@ -1,0 +1,36 @@
+// Progressive enhancement of the contact form: similar open cases appear while the
+// subject is typed. Without this file, "Check for similar cases" does the same.
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.getElementById("similar-cases");
+  const subject = document.querySelector(".new-case-form input[name=subject]");
+  if (!box || !subject) return;
+  let timer = null;
+  let controller = null;
+  let last = subject.value.trim();
+  const look = async () => {
+    const text = subject.value.trim();
+    if (text === last) return;
+    last = text;
+    if (controller) controller.abort();
+    if (text.length < 3) { box.replaceChildren(); return; }
+    controller = new AbortController();
+    const url = `${box.dataset.similarUrl}?subject=${encodeURIComponent(text)}`;
+    try {
+      const response = await fetch(url, {
+        signal: controller.signal,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+      });
+      if (!response.ok || response.redirected) return;
+      // The fragment is built and escaped by the server's templates.
+      const fragment = document.createRange().createContextualFragment(await response.text());
+      box.replaceChildren(fragment);
+    } catch (error) {
+      if (error.name !== "AbortError") box.replaceChildren();
+    }
+  };
+  subject.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(look, 350);
+  });
+});

@@ -1,0 +1,241 @@
+"""Every page, in English and in French: axe-core finds nothing serious, the Nu
+HTML checker finds no error, and each page has exactly one h1 and the right lang.
+
+One test walks every page in both languages and checks them all at the end, so
+the Nu checker's JVM starts once for the whole batch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from playwright.sync_api import Page, expect
+
+from cases.models import CaseState, SupportTeam
+from cases.services import case_transition
+from correspondence.models import Message
+from correspondence.services import case_open, message_post
+from tests.browser.a11y_support import FATAL_IMPACTS, Finding, run_axe, run_vnu, set_language
+from tests.conftest import PASSWORD, make_case, make_user
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+# A string only the French catalogue produces, per page kind: proof the page is French.
+FRENCH_LOG_TITLE = "Journal des dossiers"
+
+
+@dataclass
+class Walk:
+    """Collects what each visited page gives the checkers."""
+
+    page: Page
+    out: Path
+    language: str
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def check(self, name: str) -> None:
+        name = f"{self.language}-{name}"
+        self.page.wait_for_load_state("load")
+        html = self.page.content()
+        path = self.out / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        self.files.append(path)
+        lang = self.page.locator("html").get_attribute("lang")
+        if not (lang or "").startswith(self.language):
+            self.problems.append(f"[{name}] <html lang={lang!r}>, expected {self.language!r}")
+        h1_count = self.page.locator("h1").count()
+        if h1_count != 1:
+            self.problems.append(f"[{name}] {h1_count} h1 elements, expected exactly 1")
+        if self.page.locator("main, [role=main]").count() != 1:
+            self.problems.append(f"[{name}] no single main landmark")
+        self.findings.extend(run_axe(self.page, name))
+
+
+@dataclass
+class Scene:
+    open_case: Any
+    expired_case: Any
+
+
+@pytest.fixture
+def scene(transactional_db, account, other_account, seller, colleague, support_agent) -> Scene:
+    """A case with a thread, files and history; an expired case; an empty account."""
+    SupportTeam.objects.create(name="Payments")
+    make_user("empty@example.com", account=other_account)
+    for n in range(30):
+        make_case(account, owner=seller, short_description=f"Order problem no. {n}")
+    make_case(account, owner=seller, state=CaseState.RESOLVED, resolved_days_ago=3)
+    expired = make_case(
+        account, owner=seller, state=CaseState.RESOLVED, resolved_days_ago=90,
+        short_description="Old payout question",
+    )  # fmt: skip
+    first = case_open(
+        account=account,
+        author=seller,
+        subject="Payout not received — virement non reçu",
+        body="The payout of last week did not arrive.\n\nOrder 402-1234567.",
+        files=[SimpleUploadedFile("statement.pdf", PDF, content_type="application/pdf")],
+    )
+    case = first.case
+    message_post(
+        case=case,
+        author=support_agent,
+        direction=Message.Direction.FROM_SUPPORT,
+        body="Please send the bank statement.",
+        needs_action=True,
+    )
+    message_post(
+        case=case,
+        author=seller,
+        direction=Message.Direction.FROM_SELLER,
+        subject="Statement",
+        body="Here it is.",
+        files=[SimpleUploadedFile("bank.pdf", PDF, content_type="application/pdf")],
+    )
+    case_transition(
+        case=case,
+        event="transferred",
+        actor=support_agent,
+        team=SupportTeam.objects.get(),
+        note="Payments handle payouts",
+    )
+    case.refresh_from_db()
+    return Scene(open_case=case, expired_case=expired)
+
+
+def _submit(page: Page, form: str) -> None:
+    with page.expect_navigation():
+        page.locator(f"{form} [type=submit]").last.click()
+
+
+def walk_seller_pages(walk: Walk, base: str, scene: Scene) -> None:
+    page = walk.page
+    case_url = f"{base}/cases/{scene.open_case.id}/"
+
+    page.goto(f"{base}/accounts/login/")
+    walk.check("login")
+    page.locator("main input[name=username]").fill("nobody@example.com")
+    page.locator("main input[name=password]").fill("wrong password")
+    _submit(page, "main form")
+    expect(page.locator("main .alert-danger, main .invalid-feedback").first).to_be_visible()
+    walk.check("login-error")
+
+    login_as(page, base, "empty@example.com")
+    page.goto(f"{base}/cases/")
+    expect(page.locator(".empty-state")).to_be_visible()
+    walk.check("log-empty")
+    logout(page)
+
+    login_as(page, base, "seller@example.com")
+    page.goto(f"{base}/cases/")
+    if walk.language == "fr":
+        expect(page.locator("h1")).to_have_text(FRENCH_LOG_TITLE)
+    walk.check("log")
+    page.goto(f"{base}/cases/?q=order&state=open&state=resolved&o=-id&page=2")
+    walk.check("log-filtered")
+    page.goto(f"{base}/cases/?q=no+such+case")
+    walk.check("log-filtered-empty")
+    page.goto(f"{base}/cases/?created_from=yesterday&per_page=7&o=nonsense")
+    walk.check("log-filter-error")
+    page.goto(f"{base}/cases/help/")
+    walk.check("help")
+
+    page.goto(f"{base}/cases/new/")
+    walk.check("new-case")
+    _submit(page, "form.new-case-form")
+    walk.check("new-case-error")
+
+    page.goto(case_url)
+    walk.check("case")
+    page.locator(".reply-form textarea[name=body]").fill("")
+    _submit(page, ".reply-form form")
+    walk.check("reply-error-empty")
+    files = [
+        {"name": f"file{n}.pdf", "mimeType": "application/pdf", "buffer": PDF} for n in range(4)
+    ]
+    page.locator(".reply-form textarea[name=body]").fill("Four files")
+    page.locator(".reply-form input[type=file]").set_input_files(files)
+    _submit(page, ".reply-form form")
+    walk.check("reply-error-files")
+
+    page.goto(f"{case_url}edit/")
+    walk.check("edit")
+    page.locator("input[name=short_description]").fill("")
+    page.locator("textarea[name=cc_list]").fill("not an address, x@y")
+    _submit(page, "form.case-edit-form")
+    walk.check("edit-error")
+
+    page.goto(f"{base}/cases/{scene.expired_case.id}/")
+    walk.check("case-expired")
+    page.goto(f"{base}/cases/9999999999/")
+    walk.check("not-found")
+    logout(page)
+
+
+def walk_admin_pages(walk: Walk, base: str, scene: Scene) -> None:
+    page = walk.page
+    login_as(page, base, "support@example.com")
+    page.goto(f"{base}/admin/cases/case/")
+    walk.check("admin-case-list")
+    page.goto(f"{base}/admin/cases/case/?state__exact=open&q=order")
+    walk.check("admin-case-list-filtered")
+    page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/change/")
+    walk.check("admin-case")
+    page.locator("#reply input[type=submit]").click()
+    page.wait_for_load_state("load")
+    walk.check("admin-reply-error")
+    page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/transfer/")
+    walk.check("admin-transfer")
+    logout(page)
+
+
+def login_as(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.locator("main input[name=username]").fill(email)
+    page.locator("main input[name=password]").fill(PASSWORD)
+    _submit(page, "main form")
+    assert "/accounts/login/" not in page.url, f"could not log in as {email}"
+
+
+def logout(page: Page) -> None:
+    page.context.clear_cookies(name="sessionid")
+
+
+WALKS: list[Callable[[Walk, str, Scene], None]] = [walk_seller_pages, walk_admin_pages]
+
+
+def test_every_page_passes_axe_and_the_nu_checker_in_english_and_french(
+    page: Page, live_server, scene: Scene, tmp_path: Path
+):
+    base = live_server.url
+    # Set A11Y_PAGES_DIR to keep the checked pages for a look (vnu, a browser).
+    out = Path(os.environ.get("A11Y_PAGES_DIR") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    walks = []
+    for language in ("en", "fr"):
+        set_language(page.context, base, language)
+        walk = Walk(page=page, out=out, language=language)
+        for step in WALKS:
+            step(walk, base, scene)
+        walks.append(walk)
+
+    findings = [f for w in walks for f in w.findings]
+    for finding in findings:
+        if finding.impact not in FATAL_IMPACTS:
+            print(f"axe (not fatal): {finding}")
+    fatal = [str(f) for f in findings if f.impact in FATAL_IMPACTS]
+    html_errors = run_vnu(f for w in walks for f in w.files)
+    problems = [p for w in walks for p in w.problems]
+    pages = sum(len(w.files) for w in walks)
+    print(f"{pages} pages checked: axe {len(fatal)} serious/critical, vnu {len(html_errors)}")
+    assert pages >= 40
+    assert fatal == [], "axe-core:\n" + "\n".join(fatal)
+    assert html_errors == [], "Nu HTML checker:\n" + "\n".join(html_errors)
+    assert problems == [], "\n".join(problems)

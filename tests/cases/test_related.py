@@ -1,0 +1,120 @@
+"""The duplicate guard on the contact form, and related cases on both case pages."""
+
+from __future__ import annotations
+
+import re
+
+from cases.models import Case, CaseState
+from correspondence.services import case_open
+from tests.conftest import make_case
+
+NEW = "/cases/new/"
+
+
+def open_case(account, author, subject="Question", related_case=None):
+    return case_open(
+        account=account, author=author, subject=subject, body="Hello", related_case=related_case
+    ).case
+
+
+def new_case_data(**extra: str) -> dict[str, str]:
+    return {"subject": "Refund missing", "body": "Where is my refund?", **extra}
+
+
+def test_check_shows_similar_open_cases_and_saves_nothing(seller_client, account, seller):
+    refund = open_case(account, seller, "Refund not received for order 402")
+    resolved = make_case(
+        account, owner=seller, state=CaseState.RESOLVED, short_description="Refund received"
+    )
+    open_case(account, seller, "Listing suppressed")
+    before = Case.objects.count()
+    response = seller_client.post(NEW, new_case_data(subject="refund for order", check="1"))
+    assert response.status_code == 200
+    assert Case.objects.count() == before
+    suggestions = re.findall(r'<li class="similar-case"><a href="/cases/(\d+)/"', response.text)
+    assert suggestions == [str(refund.id)]
+    assert str(resolved.id) not in suggestions
+    assert f'href="/cases/{refund.id}/#reply-heading"' in response.text
+    # The typed text comes back, without errors.
+    assert "Where is my refund?" in response.text
+    assert "Nothing was sent" not in response.text
+
+
+def test_check_never_suggests_another_accounts_case(
+    seller_client, account, seller, other_account, outsider
+):
+    theirs = open_case(other_account, outsider, "Refund not received")
+    response = seller_client.post(NEW, new_case_data(subject="refund", check="1"))
+    assert str(theirs.id) not in response.text
+    assert "No similar open case found." in response.text
+
+
+def test_creating_the_case_anyway_stays_possible(seller_client, account, seller):
+    open_case(account, seller, "Refund missing")
+    response = seller_client.post(NEW, new_case_data())
+    assert response.status_code == 302
+    assert Case.objects.filter(short_description="Refund missing").count() == 2
+
+
+def test_the_fragment_endpoint_lists_suggestions(
+    seller_client, outsider_client, client, account, seller
+):
+    refund = open_case(account, seller, "Refund not received")
+    response = seller_client.get("/cases/similar/", {"subject": "refund"})
+    assert response.status_code == 200
+    assert f"/cases/{refund.id}/" in response.text
+    assert "<html" not in response.text
+    assert str(refund.id) not in outsider_client.get("/cases/similar/", {"subject": "refund"}).text
+    anonymous = client.get("/cases/similar/", {"subject": "refund"})
+    assert anonymous.status_code == 302
+    assert "/accounts/login/" in anonymous["Location"]
+
+
+def test_a_new_case_cites_a_related_case_shown_on_both_pages(seller_client, account, seller):
+    old = make_case(account, owner=seller, state=CaseState.RESOLVED, resolved_days_ago=90)
+    response = seller_client.post(NEW, new_case_data(related_case=str(old.id)))
+    assert response.status_code == 302
+    new = Case.objects.get(short_description="Refund missing")
+    assert new.related_case == old
+    page = seller_client.get(f"/cases/{new.id}/").text
+    assert re.search(rf'Related to case <a href="/cases/{old.id}/">{old.id}</a>', page)
+    old_page = seller_client.get(f"/cases/{old.id}/").text
+    assert re.search(rf'Follow-up cases</dt>\s*<dd[^>]*><a href="/cases/{new.id}/">', old_page)
+
+
+def test_a_foreign_or_missing_related_id_is_the_same_form_error(
+    seller_client, account, seller, other_account, outsider
+):
+    theirs = open_case(other_account, outsider)
+    before = Case.objects.count()
+    for value in [str(theirs.id), "1234567890"]:
+        response = seller_client.post(NEW, new_case_data(related_case=value))
+        assert response.status_code == 200
+        assert "No case with this ID was found among your cases." in response.text
+    assert seller_client.post(NEW, new_case_data(related_case="12ab")).status_code == 200
+    assert Case.objects.count() == before
+
+
+def test_the_related_link_of_another_account_is_404(outsider_client, account, seller):
+    old = open_case(account, seller)
+    new = open_case(account, seller, related_case=old)
+    assert outsider_client.get(f"/cases/{new.id}/").status_code == 404
+    assert outsider_client.get(f"/cases/{old.id}/").status_code == 404
+
+
+def test_the_related_parameter_prefills_the_form(seller_client, account, seller):
+    old = make_case(account, owner=seller)
+    response = seller_client.get(NEW, {"related": str(old.id)})
+    assert f'value="{old.id}"' in response.text
+    assert f"Follow-up to case {old.id}" in response.text
+
+
+def test_the_service_refuses_a_related_case_of_another_account(
+    account, seller, other_account, outsider
+):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    theirs = open_case(other_account, outsider)
+    with pytest.raises(ValidationError):
+        open_case(account, seller, related_case=theirs)

@@ -1,0 +1,206 @@
+"""Full-text search of the correspondence: bodies, subjects and file names."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import CaseSearchEntry, CaseState
+from cases.search import search_snippets, search_terms, similar_cases
+from cases.services import case_update
+from correspondence.models import Message
+from correspondence.services import case_open, message_post
+from tests.cases.test_export import displayed_ids, read_csv
+from tests.conftest import make_case
+from tests.correspondence.conftest import text
+
+URL = "/cases/"
+
+
+def listed_ids(response) -> list[int]:
+    return [
+        int(i) for i in re.findall(r'class="case-id fw-semibold"[^>]*>(\d{10})<', response.text)
+    ]
+
+
+def open_case(account, author, subject="Question", body="Hello", files=()):
+    return case_open(account=account, author=author, subject=subject, body=body, files=files).case
+
+
+def test_it_finds_a_word_only_in_a_message_body(seller_client, account, seller):
+    case = open_case(account, seller, "Payment issue", "The parcel never reached Zanzibar harbour.")
+    open_case(account, seller, "Other thing", "Nothing to see")
+    response = seller_client.get(URL, {"q": "zanzibar"})
+    assert listed_ids(response) == [case.id]
+    assert "<mark>Zanzibar</mark>" in response.text
+
+
+def test_it_finds_a_reply_subject_and_a_word_prefix(seller_client, account, seller):
+    case = open_case(account, seller)
+    message_post(
+        case=case, author=seller, direction="seller", subject="Quokka sighting", body="See above"
+    )
+    assert listed_ids(seller_client.get(URL, {"q": "quokka"})) == [case.id]
+    assert listed_ids(seller_client.get(URL, {"q": "quok"})) == [case.id]
+
+
+def test_it_finds_an_attachment_file_name(seller_client, account, seller):
+    case = open_case(account, seller, files=[text("kangaroo-report.txt")])
+    response = seller_client.get(URL, {"q": "kangaroo"})
+    assert listed_ids(response) == [case.id]
+    assert "<mark>kangaroo</mark>" in response.text
+
+
+def test_every_word_must_be_in_the_same_message(seller_client, account, seller):
+    both = open_case(account, seller, "A", "alpha bravo")
+    open_case(account, seller, "B", "alpha only")
+    assert listed_ids(seller_client.get(URL, {"q": "alpha bravo"})) == [both.id]
+
+
+def test_the_snippet_is_escaped(seller_client, account, seller):
+    open_case(account, seller, "Odd text", "<script>alert(1)</script> wombat <b>bold</b>")
+    response = seller_client.get(URL, {"q": "wombat"})
+    snippet = re.search(r'class="[^"]*search-snippet[^"]*">(.*?)</div>', response.text, re.S)
+    assert snippet is not None
+    assert "&lt;script&gt;" in snippet.group(1)
+    assert "<script>" not in snippet.group(1)
+    assert "<b>" not in snippet.group(1)
+    assert "<mark>wombat</mark>" in snippet.group(1)
+
+
+def test_search_operators_typed_by_a_user_are_only_words(seller_client, account, seller):
+    case = open_case(account, seller, "Quotes", 'He said "NEAR" OR not*')
+    for query in ['"near', "near)", "NOT or AND", "near*:", "'; drop table x; --"]:
+        response = seller_client.get(URL, {"q": query})
+        assert response.status_code == 200
+    assert listed_ids(seller_client.get(URL, {"q": '"near"'})) == [case.id]
+
+
+def test_no_other_accounts_message_ever_matches(
+    seller_client, outsider_client, account, seller, other_account, outsider
+):
+    theirs = open_case(other_account, outsider, "Private", "Our secret platypus supplier")
+    assert listed_ids(seller_client.get(URL, {"q": "platypus"})) == []
+    page = seller_client.get(URL, {"q": "platypus"}).text
+    assert "supplier" not in page
+    assert "search-snippet" not in page
+    assert listed_ids(outsider_client.get(URL, {"q": "platypus"})) == [theirs.id]
+    export = seller_client.get("/cases/export.csv", {"q": "platypus"})
+    assert export.status_code == 302  # nothing to export
+
+
+def test_the_case_id_and_description_search_still_work(seller_client, account, seller):
+    case = make_case(account, owner=seller, short_description="Lost parcel to Lyon")
+    assert listed_ids(seller_client.get(URL, {"q": "parcel to ly"})) == [case.id]
+    assert listed_ids(seller_client.get(URL, {"q": str(case.id)})) == [case.id]
+
+
+def test_the_export_of_a_search_equals_the_searched_log(seller_client, account, seller):
+    expected = set()
+    for number in range(30):
+        body = "The invoice is wrong" if number % 3 else "All good"
+        case = open_case(account, seller, f"Case {number}", body)
+        if number % 3:
+            expected.add(str(case.id))
+    make_case(account, owner=seller, short_description="Invoice total differs")
+    shown = displayed_ids(seller_client, "q=invoice&per_page=25")
+    assert len(shown) == len(expected) + 1
+    _raw, rows = read_csv(seller_client.get("/cases/export.csv", {"q": "invoice"}))
+    assert [row[0] for row in rows[1:]] == shown
+
+
+def test_a_reply_is_searchable_at_once(seller_client, account, seller, support_agent):
+    case = open_case(account, seller)
+    assert listed_ids(seller_client.get(URL, {"q": "axolotl"})) == []
+    message_post(case=case, author=support_agent, direction="support", body="An axolotl reply")
+    assert listed_ids(seller_client.get(URL, {"q": "axolotl"})) == [case.id]
+
+
+def test_a_rolled_back_message_leaves_nothing_in_the_index(
+    seller_client, account, seller, monkeypatch
+):
+    case = open_case(account, seller)
+    entries = CaseSearchEntry.objects.count()
+
+    def refuse(**kwargs):
+        raise RuntimeError("the state change failed")
+
+    monkeypatch.setattr("correspondence.services.case_transition", refuse)
+    with pytest.raises(RuntimeError):
+        message_post(case=case, author=seller, direction="seller", body="A narwhal appears")
+    assert not Message.objects.filter(body__contains="narwhal").exists()
+    assert CaseSearchEntry.objects.count() == entries
+    assert listed_ids(seller_client.get(URL, {"q": "narwhal"})) == []
+    assert search_snippets(case_ids=[case.id], text="narwhal") == {}
+
+
+def test_a_new_description_is_searchable_for_the_duplicate_guard(account, seller):
+    case = open_case(account, seller, "Question", "Hello")
+    case_update(
+        case=case,
+        actor=seller,
+        expected_version=case.version,
+        primary_email=seller.email,
+        cc_list=[],
+        short_description="Warehouse flooded",
+    )
+    from cases.access import cases_visible_to
+
+    assert similar_cases(cases=cases_visible_to(seller), text="flooded warehouse") == [case]
+
+
+def test_snippets_take_one_query_for_the_page(seller_client, account, seller):
+    cases = [open_case(account, seller, f"Case {n}", f"The gecko number {n}") for n in range(30)]
+    ids = [case.id for case in cases]
+    with CaptureQueriesContext(connection) as queries:
+        snippets = search_snippets(case_ids=ids, text="gecko")
+    assert len(queries) == 1
+    assert set(snippets) == set(ids)
+
+    def count(per_page: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = seller_client.get(URL, {"q": "gecko", "per_page": per_page})
+        assert response.text.count("<mark>gecko</mark>") == min(int(per_page), 30)
+        return len(captured)
+
+    assert count("25") == count("100")
+
+
+def test_search_terms_are_words_only():
+    assert search_terms('Refund "order" 402-123 OR x*') == ["refund", "order", "402", "123", "or"]
+    assert search_terms("the refund for my order", drop_stopwords=True) == ["refund", "order"]
+
+
+def test_similar_cases_rank_and_stay_in_scope(account, seller, other_account, outsider):
+    from cases.access import cases_visible_to
+
+    refund = open_case(account, seller, "Refund not received for order 402", "Please check")
+    open_case(account, seller, "Listing suppressed", "Safety information missing")
+    open_case(other_account, outsider, "Refund not received", "Theirs")
+    found = similar_cases(
+        cases=cases_visible_to(seller).exclude(state=CaseState.RESOLVED), text="refund received?"
+    )
+    assert found == [refund]
+
+
+def test_an_excerpt_is_cut_around_the_first_match_and_marks_every_match():
+    from cases.search import excerpt, highlight
+
+    body = " ".join(["filler"] * 60) + " the Refund was refunded <i>late</i> " + "tail " * 60
+    cut = excerpt(body, ["refund"])
+    assert cut.startswith("…")
+    assert cut.endswith("…")
+    html = str(highlight(cut))
+    assert "<mark>Refund</mark>" in html
+    assert "<mark>refunded</mark>" in html
+    assert "&lt;i&gt;late&lt;/i&gt;" in html
+
+
+def test_an_excerpt_needs_every_term_and_ignores_accents():
+    from cases.search import excerpt
+
+    assert excerpt("Le remboursé arrive", ["rembourse"]) == "Le \x02remboursé\x03 arrive"
+    assert excerpt("alpha only", ["alpha", "bravo"]) is None

@@ -1,0 +1,197 @@
+"""Login throttling, sessions, error pages, download headers and over-size requests."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.test import Client
+
+from cases.models import CaseState
+from correspondence.models import Message
+from correspondence.services import message_post
+from tests.conftest import PASSWORD, make_case
+from tests.correspondence.conftest import pdf
+
+LOGIN = "/accounts/login/"
+
+
+def fail_login(client: Client, email: str = "seller@example.com", **extra):
+    return client.post(LOGIN, {"username": email, "password": "wrong-password"}, **extra)
+
+
+def test_five_wrong_passwords_lock_that_user_from_that_address(seller, colleague):
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert fail_login(client).status_code == 200
+    locked = fail_login(client)
+    assert locked.status_code == 429
+    assert "Too many failed log-ins" in locked.text
+    assert "Try again in 15 minutes" in locked.text
+    assert "Traceback" not in locked.text
+    # Even the right password is refused now, from this address…
+    right = client.post(LOGIN, {"username": "Seller@Example.com", "password": PASSWORD})
+    assert right.status_code == 429
+    # …but the same user from elsewhere, and a colleague from here, can log in.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.7")
+    response = elsewhere.post(LOGIN, {"username": "seller@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.post(LOGIN, {"username": "colleague@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_a_successful_login_resets_the_count(seller):
+    client = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        fail_login(client)
+    assert (
+        client.post(LOGIN, {"username": "seller@example.com", "password": PASSWORD}).status_code
+        == 302
+    )
+    client.post("/accounts/logout/")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert fail_login(client).status_code == 200
+
+
+def test_the_throttle_backend_comes_first_and_force_login_still_works(seller_client):
+    assert settings.AUTHENTICATION_BACKENDS[0] == "caselog.auth.LoginThrottleBackend"
+    assert seller_client.get("/cases/").status_code == 200
+
+
+def test_sessions_end_with_the_browser_and_after_twelve_hours_at_most():
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
+    assert settings.SESSION_COOKIE_HTTPONLY is True
+
+
+def test_production_settings_are_secure(tmp_path):
+    """With DEBUG off: secure cookies, HSTS, HTTPS redirect (check --deploy runs in CI)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS >= 31536000,"
+        " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code],
+        env={
+            "DJANGO_SETTINGS_MODULE": "caselog.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "PATH": "",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.split() == ["True"] * 5, result.stderr
+
+
+# --- error pages ------------------------------------------------------------------
+
+
+def test_the_404_page_is_friendly(seller_client):
+    response = seller_client.get("/cases/1000000000/")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert "Back to the case log" in response.text
+    assert "Content-Security-Policy" in response.headers
+
+
+def test_the_403_page_is_friendly(agent_client):
+    response = agent_client.get("/cases/new/")  # staff without a seller account
+    assert response.status_code == 403
+    assert "You cannot open this page" in response.text
+
+
+@pytest.mark.parametrize("name", ["400.html", "403.html", "404.html", "500.html"])
+def test_error_templates_render_without_a_request(name):
+    html = render_to_string(name)
+    assert "<script>" not in html
+    assert "style=" not in html
+    assert "Back to the case log" in html
+
+
+def test_a_server_error_shows_the_500_page_without_a_trace(seller, monkeypatch):
+    from cases import views
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(views, "case_log", explode)
+    client = Client(raise_request_exception=False)
+    client.force_login(seller)
+    response = client.get("/cases/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "secret internal detail" not in response.text
+    assert "Traceback" not in response.text
+
+
+# --- request bodies over the limit --------------------------------------------------
+
+
+@pytest.fixture
+def case(account, seller):
+    return make_case(account, owner=seller, state=CaseState.ANSWERED)
+
+
+def test_a_body_over_the_form_limit_is_sent_back_with_a_message(settings, seller_client, case):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    response = seller_client.post(
+        f"/cases/{case.id}/reply/",
+        {"body": "x" * 20_000, "submission_id": str(uuid.uuid4())},
+        follow=True,
+    )
+    assert response.redirect_chain == [(f"/cases/{case.id}/", 302)]
+    assert "too large, so nothing was saved" in response.text
+    assert not Message.objects.exists()
+
+
+def test_files_beyond_what_a_message_can_hold_are_refused_before_reading(
+    settings, seller_client, case
+):
+    settings.CASELOG_MAX_ATTACHMENT_MB = 1
+    big = pdf()
+    big.file.write(b"0" * (7 * 1024 * 1024))  # more than 3 files of 1 MiB and the fields
+    big.file.seek(0)
+    big.size = big.file.getbuffer().nbytes
+    response = seller_client.post(
+        "/cases/new/", {"subject": "Big", "body": "Big file", "attachments": [big]}, follow=True
+    )
+    assert response.redirect_chain == [("/cases/new/", 302)]
+    assert "too large, so nothing was saved" in response.text
+    assert not Message.objects.exists()
+
+
+def test_an_anonymous_over_size_post_gets_the_error_page(settings, client):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = client.post("/accounts/login/", {"username": "x" * 5_000, "password": "y"})
+    assert response.status_code == 413
+    assert "too large, so nothing was saved" in response.text
+
+
+# --- downloads ----------------------------------------------------------------------
+
+
+def test_attachment_downloads_carry_the_security_headers(seller, seller_client, case):
+    message = message_post(
+        case=case,
+        author=seller,
+        direction=Message.Direction.FROM_SELLER,
+        body="File",
+        files=[pdf("<script>alert(1)</script>.pdf")],
+    )
+    attachment = message.attachments.get()
+    response = seller_client.get(f"/attachments/{attachment.token}/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Frame-Options"] == "DENY"
