@@ -262,3 +262,31 @@ def test_agent_reply_to_a_resolved_case_says_to_reopen_first(agent_admin, accoun
     assert "Late answer" in response.text
     assert "is not possible from that state" in response.text
     assert not Message.objects.filter(case=case).exists()
+
+
+def test_date_hierarchy_lists_years_and_months_without_scanning_every_case(
+    agent_admin, account, seller, django_assert_max_num_queries
+):
+    from datetime import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    for year, month in [(2024, 3), (2026, 5), (2026, 7)]:
+        make_case(
+            account, owner=seller, created_at=timezone.make_aware(datetime(year, month, 10, 12))
+        )
+    with CaptureQueriesContext(connection) as queries:
+        response = agent_admin.get(LIST)
+    assert "created_at__year=2024" in response.text
+    assert "created_at__year=2025" in response.text  # the years between first and last
+    assert "created_at__year=2026" in response.text
+    assert not any("DISTINCT" in q["sql"].upper() for q in queries.captured_queries)
+    months = agent_admin.get(LIST, {"created_at__year": "2026"})
+    assert "created_at__month=5" in months.text
+    assert "created_at__month=7" in months.text
+    assert "created_at__month=8" not in months.text
+    days = agent_admin.get(LIST, {"created_at__year": "2026", "created_at__month": "5"})
+    assert days.status_code == 200
+    assert "created_at__day=10" in days.text
