@@ -144,13 +144,26 @@ def seed(cases: int) -> None:
             messages = Message.objects.bulk_create(batch_messages)
             if connection.vendor == "postgresql" or messages[0].pk is None:
                 messages = list(Message.objects.filter(case_id__in=[c.id for c in batch_cases]))
+            # Entry ids hold their case (CaseSearchEntry.key): 0 the description,
+            # then the messages in order.
             entries = [
-                CaseSearchEntry(case_id=c.id, subject=c.short_description) for c in batch_cases
+                CaseSearchEntry(
+                    id=CaseSearchEntry.key(c.id, 0), case_id=c.id, subject=c.short_description
+                )
+                for c in batch_cases
             ]
-            entries += [
-                CaseSearchEntry(case_id=m.case_id, message_id=m.pk, subject=m.subject, body=m.body)
-                for m in messages
-            ]
+            ordinals: dict[int, int] = {}
+            for m in sorted(messages, key=lambda m: m.pk):
+                ordinals[m.case_id] = ordinals.get(m.case_id, 0) + 1
+                entries.append(
+                    CaseSearchEntry(
+                        id=CaseSearchEntry.key(m.case_id, ordinals[m.case_id]),
+                        case_id=m.case_id,
+                        message_id=m.pk,
+                        subject=m.subject,
+                        body=m.body,
+                    )
+                )
             CaseSearchEntry.objects.bulk_create(entries)
         print(f"\rseed: {min(cases, first + BATCH)}/{cases}", end="", flush=True)
     with connection.cursor() as cursor:

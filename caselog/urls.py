@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from caselog import views as caselog_views
 from cases import team as team_views
 from cases import views as case_views
 from correspondence import views as correspondence_views
@@ -32,6 +33,6 @@ urlpatterns = [
         name="attachment",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", caselog_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -12,8 +12,14 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.functional import SimpleLazyObject
 
 from cases.access import account_ids_for, cases_visible_to, is_support_staff
+from cases.display import date_texts, url_builder
 from cases.models import Case, CaseState, CaseView
 from cases.search import search_snippets
+from cases.selectors import ATTENTION_CACHE_ATTR
+
+# What `cases.selectors.with_row_marks` reads with each row of a log page.
+_MARKS = frozenset({"seen_at", "opened_by_email", "last_activity_at", "created_at"})
+_URL_SLOT = 9876543210123  # reversed once, then replaced by each case ID
 
 
 @dataclass(frozen=True)
@@ -42,20 +48,38 @@ def attention(request: Any) -> dict[str, Any]:
 
 def _attention_if_seller(user: Any) -> Attention | None:
     # A user of no seller account (staff, a removed user) has nothing to count.
-    return needs_attention_for(user) if account_ids_for(user) else None
+    if not account_ids_for(user):
+        return None
+    # The log page already counted them in its memberships query (same request).
+    counted = getattr(user, ATTENTION_CACHE_ATTR, None)
+    if counted is not None:
+        return Attention(total=counted[0], mine=counted[1])
+    return needs_attention_for(user)
 
 
 def decorate_log_rows(user: Any, rows: list[Case], *, search_text: str = "") -> list[Case]:
-    """Mark the rows of a log page for the table, in one query (two when searching).
+    """Mark the rows of a log page for the table: no query when the rows come from
+    the log selector (it reads the marks in the rows query), one otherwise; plus one
+    when searching.
 
     - `opened_by_email`: who opened the case;
     - `changed_since_seen`: support wrote or the state changed since the user last
       opened the case page (a case never opened counts from its creation);
     - `search_snippet`: the matching excerpt of its messages, when searching.
-    The page's rows come from the log selector, which reads only the columns the
-    table shows; these marks are read here for the page's ids, never per row.
+    The page's rows come from the log selector (`cases.selectors.with_row_marks`),
+    which reads `opened_by_email`, `seen_at` and `last_activity_at` with the rows;
+    rows without them get their marks here in one query for the page's ids.
     """
     ids = [case.pk for case in rows]
+    if all(case.__dict__.keys() >= _MARKS for case in rows):
+        snippets = search_snippets(case_ids=ids, text=search_text) if search_text and ids else {}
+        for case in rows:
+            since = case.seen_at or case.created_at
+            activity = case.last_activity_at
+            case.changed_since_seen = bool(since and activity and activity > since)
+            case.opened_by_email = case.opened_by_email or ""
+            case.search_snippet = snippets.get(case.pk)
+        return _with_display(rows)
     seen = CaseView.objects.filter(user_id=user.pk, case_id=OuterRef("pk")).values("seen_at")
     marks = {
         row["pk"]: row
@@ -73,4 +97,29 @@ def decorate_log_rows(user: Any, rows: list[Case], *, search_text: str = "") -> 
         case.changed_since_seen = bool(since and activity and activity > since)
         case.opened_by_email = mark.get("opened_by__email") or ""
         case.search_snippet = snippets.get(case.pk)
+    return _with_display(rows)
+
+
+def _with_display(rows: list[Case]) -> list[Case]:
+    """What the table shows of each row, computed once per page (`_case_table.html`):
+
+    `created_iso`/`created_text` (the two `|date` of the creation date), `url`
+    (`get_absolute_url` without a `reverse()` per row), and the state badge's
+    `state_label`, `state_title`, `badge_class` (`get_state_display`,
+    `state_meaning`, `state_badge`), translated once per state.
+    """
+    texts = date_texts()
+    url = url_builder("cases:detail", _URL_SLOT)
+    states: dict[str, tuple[str, str, str]] = {}
+    for case in rows:
+        case.created_iso, case.created_text = texts(case.created_at)
+        case.url = url(case.pk)
+        state = states.get(case.state)
+        if state is None:
+            state = states[case.state] = (
+                case.get_state_display(),
+                case.state_meaning,
+                case.state_badge,
+            )
+        case.state_label, case.state_title, case.badge_class = state
     return rows

@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.signals import user_logged_in
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import get_supported_language_variant, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 CASE_ID_MIN = 1_000_000_000
 CASE_ID_MAX = 9_999_999_999
@@ -66,6 +68,11 @@ class UserManager(DjangoUserManager):
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
+    # The language of the user's e-mails, kept from their last choice on the site;
+    # blank: the site default (LANGUAGE_CODE).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -86,6 +93,26 @@ class User(AbstractUser):
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+    def remember_language(self, code: str | None) -> None:
+        """Keep `code` as the language of this user's e-mails, if the site offers it."""
+        try:
+            code = get_supported_language_variant(code or "")
+        except LookupError:
+            return
+        if self.pk and self.language != code:
+            self.language = code
+            self.save(update_fields=["language"])
+
+
+@receiver(user_logged_in)
+def _remember_language_on_login(sender, request, user, **kwargs) -> None:
+    """Logging in keeps the language the site was just shown in (cookie or browser),
+    as LocaleMiddleware chose it for this request; a login outside a real request
+    (a shell, a test's force_login) changes nothing."""
+    code = getattr(request, "LANGUAGE_CODE", None)
+    if code and isinstance(user, User):
+        user.remember_language(code)
 
 
 class SellerAccount(models.Model):
@@ -422,7 +449,16 @@ class CaseSearchEntry(models.Model):
     GIN index on PostgreSQL; see `cases.search` and the migration that creates
     them). `message_id` only names the source: `cases` does not know messages,
     `correspondence.services` writes their rows through `cases.services`.
+
+    The primary key holds the case: `id = case_id << KEY_BITS | ordinal` (0 for
+    the description, 1, 2, … for the messages in the order they were indexed; see
+    `key`). The FTS5 rowid is this id, so a search reads the case of each match
+    from the full-text index itself (`rowid >> KEY_BITS`), without a join; a
+    check constraint keeps every id inside its case's range.
     """
+
+    KEY_BITS = 20  # up to 1,048,575 messages a case; 10-digit case ids fit in 54 bits
+    ORDINAL_MASK = (1 << KEY_BITS) - 1
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
     message_id = models.BigIntegerField(null=True, blank=True)
@@ -444,8 +480,20 @@ class CaseSearchEntry(models.Model):
                 condition=Q(message_id__isnull=True),
                 name="searchentry_description_unique",
             ),
+            models.CheckConstraint(
+                condition=Q(id__gte=F("case_id") * (1 << 20))
+                & Q(id__lt=(F("case_id") + 1) * (1 << 20)),
+                name="searchentry_id_holds_case",
+            ),
         ]
         indexes = [models.Index(fields=["case", "message_id"], name="searchentry_case")]
 
     def __str__(self) -> str:
         return f"{self.case_id}/{self.message_id or '-'}"
+
+    @classmethod
+    def key(cls, case_id: int, ordinal: int) -> int:
+        """The id of a case's entry number `ordinal` (0: the description)."""
+        if not 0 <= ordinal <= cls.ORDINAL_MASK:
+            raise ValueError(f"case {case_id} has too many search entries")
+        return case_id << cls.KEY_BITS | ordinal

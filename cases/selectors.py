@@ -6,20 +6,27 @@ the cases visible to the user → the FilterSet → the default view → the sor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 
 from cases import access
 from cases.access import cases_visible_to
 from cases.filters import CaseFilter, SortColumn, sort_columns
-from cases.models import Case, Membership, expired_q
+from cases.models import Case, CaseState, CaseView, Membership, expired_q
 
 LOG_COLUMNS = ("id", "created_at", "state", "primary_email", "short_description", "resolved_at")
+# The page's rows also read what the table marks: who opened the case and whether
+# it changed since the user last looked (see `cases.attention.decorate_log_rows`).
+ROW_COLUMNS = (*LOG_COLUMNS, "last_activity_at")
+# Per-request cache of the header's "needs your attention" counts, filled by the
+# memberships query of the log (`member_emails_of`).
+ATTENTION_CACHE_ATTR = "_caselog_attention_counts"
 # From this offset on, a page first picks its ids from the covering index, then
 # reads those rows: the database skips index entries instead of table rows.
 DEFERRED_JOIN_FROM = 1000
@@ -34,8 +41,11 @@ class _DeferredJoinList:
     49975)`. PostgreSQL would otherwise fetch every skipped row from the heap.
     """
 
-    def __init__(self, queryset: QuerySet[Case]) -> None:
+    def __init__(
+        self, queryset: QuerySet[Case], rows: Callable[[QuerySet[Case]], QuerySet[Case]]
+    ) -> None:
         self.queryset = queryset
+        self.rows = rows  # adds the page's columns and marks to the rows query only
         self.total: int | None = None
 
     def count(self) -> int:
@@ -56,14 +66,33 @@ class _DeferredJoinList:
             return list(rows)[::-1]
         return self._slice(self.queryset, start, stop)
 
-    @staticmethod
-    def _slice(queryset: QuerySet[Case], start: int, stop: int | None) -> QuerySet[Case]:
+    def _slice(self, queryset: QuerySet[Case], start: int, stop: int | None) -> QuerySet[Case]:
         key = slice(start, stop)
         if start < DEFERRED_JOIN_FROM:
-            return queryset[key]
-        # The outer query keeps the log's filters and annotations: the ids only
-        # narrow it, they never widen it.
-        return queryset.filter(pk__in=queryset.values("pk")[key])
+            return self.rows(queryset)[key]
+        # The outer query reads the page's rows by primary key, in the log's order
+        # (a sort of 25–100 rows). Repeating the log's filters there would let the
+        # planner walk the account's whole index to test `id IN (…)` (SQLite,
+        # 10–13 ms at 100,000 cases); the ids already come from the filtered log.
+        outer = queryset.model._base_manager.filter(pk__in=queryset.values("pk")[key])
+        if queryset.query.order_by:
+            outer = outer.order_by(*queryset.query.order_by)
+        if not queryset.query.standard_ordering:
+            outer = outer.reverse()
+        return self.rows(outer)
+
+
+def with_row_marks(queryset: QuerySet[Case], user: Any) -> QuerySet[Case]:
+    """The page's rows with their marks, read in the rows query itself (no second query).
+
+    `opened_by_email` (a left join on the user) and `seen_at` (when this user last
+    opened the case page: a correlated subquery on the unique (user, case) index).
+    Only the rows query carries them: the count and the export stay bare.
+    """
+    seen = CaseView.objects.filter(user_id=user.pk, case_id=OuterRef("pk")).values("seen_at")
+    return queryset.only(*ROW_COLUMNS).annotate(
+        opened_by_email=F("opened_by__email"), seen_at=Subquery(seen[:1])
+    )
 
 
 @dataclass
@@ -71,6 +100,7 @@ class CaseLog:
     filterset: CaseFilter
     queryset: QuerySet[Case]
     is_narrowed: bool
+    user: Any = None
 
     @property
     def page_size(self) -> int:
@@ -82,7 +112,9 @@ class CaseLog:
 
     @cached_property
     def paginator(self) -> Paginator:
-        return Paginator(_DeferredJoinList(self.queryset), self.page_size)
+        user = self.user
+        rows = (lambda qs: with_row_marks(qs, user)) if user is not None else (lambda qs: qs)
+        return Paginator(_DeferredJoinList(self.queryset, rows), self.page_size)
 
     def page(self, number: Any) -> Page:
         """The page `number`; a malformed number is page 1, one past the end the last page."""
@@ -94,17 +126,39 @@ def member_emails_of(user: Any) -> list[str]:
 
     One query gives both those e-mails and the user's own account ids, which it
     leaves in `cases.access`'s per-request cache: the log then needs no separate
-    membership query (5 queries a page, with the session and the user).
+    membership query. For a seller the same query also counts the cases that
+    need the user's attention (two uncorrelated scalar subqueries, evaluated once,
+    index-only on `case_acct_state_email`), left for the header's context
+    processor (`cases.attention`): 5 queries a page, with the session and the user.
     """
     if not getattr(user, "is_authenticated", False):
         return []
-    rows = Membership.objects.filter(account__memberships__user_id=user.pk).values_list(
-        "account_id", "user__email"
-    )
+    memberships = Membership.objects.filter(account__memberships__user_id=user.pk)
+    seller = not access.is_support_staff(user)
+    if seller:
+        # The seller's cases as `cases_visible_to` reads them (their accounts), as a
+        # subquery: `cases_visible_to` would need the account ids first (a query).
+        needs = Case.objects.filter(  # noqa: TID251
+            account_id__in=Membership.objects.filter(user_id=user.pk).values("account_id"),
+            state=CaseState.NEEDS_ATTENTION,
+        ).order_by()
+        rows = memberships.annotate(
+            attention_total=_count_of(needs),
+            attention_mine=_count_of(needs.filter(primary_email=user.email)),
+        ).values_list("account_id", "user__email", "attention_total", "attention_mine")
+    else:
+        rows = memberships.values_list("account_id", "user__email")
     pairs = list(rows)
     if getattr(user, access._CACHE_ATTR, None) is None:
-        setattr(user, access._CACHE_ATTR, sorted({account for account, _ in pairs}))
-    return sorted({email for _, email in pairs})
+        setattr(user, access._CACHE_ATTR, sorted({row[0] for row in pairs}))
+    if seller and pairs:
+        setattr(user, ATTENTION_CACHE_ATTR, (pairs[0][2] or 0, pairs[0][3] or 0))
+    return sorted({row[1] for row in pairs})
+
+
+def _count_of(queryset: QuerySet[Case]) -> Subquery:
+    # COUNT as a plain function: no GROUP BY, one row even when nothing matches.
+    return Subquery(queryset.annotate(n=Func(F("pk"), function="COUNT")).values("n"))
 
 
 def case_log(*, user: Any, params: QueryDict) -> CaseLog:
@@ -119,4 +173,4 @@ def case_log(*, user: Any, params: QueryDict) -> CaseLog:
     narrowed = filterset.is_narrowed
     if not narrowed:
         queryset = queryset.exclude(expired_q())
-    return CaseLog(filterset=filterset, queryset=queryset, is_narrowed=narrowed)
+    return CaseLog(filterset=filterset, queryset=queryset, is_narrowed=narrowed, user=user)

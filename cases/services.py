@@ -118,7 +118,9 @@ def case_create(
     else:  # pragma: no cover - ten collisions in 9e9 ids
         raise RuntimeError("could not allocate a case ID")
     _record(case=case, actor=opened_by, field=CaseHistory.Field.STATE, old="", new=case.state)
-    CaseSearchEntry.objects.create(case=case, subject=short_description)
+    CaseSearchEntry.objects.create(
+        id=CaseSearchEntry.key(case.pk, 0), case=case, subject=short_description
+    )
     return case
 
 
@@ -243,6 +245,10 @@ def case_update(
                 case=locked,
                 message_id=None,
                 defaults={"subject": locked.short_description},
+                create_defaults={
+                    "id": CaseSearchEntry.key(locked.pk, 0),
+                    "subject": locked.short_description,
+                },
             )
     case.__dict__.update({k: getattr(locked, k) for k in [*new_values.keys(), "version"]})
     return changes
@@ -251,8 +257,22 @@ def case_update(
 def case_search_entry_add(
     *, case_id: int, message_id: int, subject: str, body: str, file_names: list[str]
 ) -> CaseSearchEntry:
-    """Index a message's text for the log's search. Call in the message's transaction."""
+    """Index a message's text for the log's search. Call in the message's transaction.
+
+    The entry takes the case's next ordinal (see `CaseSearchEntry.key`): the case
+    row is locked first, so two messages posted to one case at once queue here
+    (`case_transition` takes the same lock later in the transaction anyway).
+    """
+    Case.objects.select_for_update().filter(pk=case_id).values_list("pk").first()
+    first = CaseSearchEntry.key(case_id, 0)
+    last = (
+        CaseSearchEntry.objects.filter(id__gte=first, id__lte=first | CaseSearchEntry.ORDINAL_MASK)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
     return CaseSearchEntry.objects.create(
+        id=CaseSearchEntry.key(case_id, 1 if last is None else (last - first) + 1),
         case_id=case_id,
         message_id=message_id,
         subject=subject,
@@ -373,20 +393,23 @@ def case_search_entries_rebuild(
     with transaction.atomic():
         CaseSearchEntry.objects.filter(case_id__in=case_ids).delete()
         entries = [
-            CaseSearchEntry(case_id=pk, subject=description)
+            CaseSearchEntry(id=CaseSearchEntry.key(pk, 0), case_id=pk, subject=description)
             for pk, description in Case.objects.filter(pk__in=case_ids).values_list(
                 "pk", "short_description"
             )
         ]
-        entries += [
-            CaseSearchEntry(
-                case_id=case_id,
-                message_id=message_id,
-                subject=subject,
-                body=body,
-                file_names=" ".join(names),
+        ordinals: dict[int, int] = {}
+        for case_id, message_id, subject, body, names in sorted(messages, key=lambda m: m[1]):
+            ordinals[case_id] = ordinals.get(case_id, 0) + 1
+            entries.append(
+                CaseSearchEntry(
+                    id=CaseSearchEntry.key(case_id, ordinals[case_id]),
+                    case_id=case_id,
+                    message_id=message_id,
+                    subject=subject,
+                    body=body,
+                    file_names=" ".join(names),
+                )
             )
-            for case_id, message_id, subject, body, names in messages
-        ]
         CaseSearchEntry.objects.bulk_create(entries, batch_size=2000)
     return len(entries)

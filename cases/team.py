@@ -58,6 +58,8 @@ class HandOffForm(forms.Form):
             (e, former_label % {"email": e}) for e in former
         ]
         self.fields["to_email"].widget.choices = [(e, e) for e in members]
+        # EmailField gives its widget maxlength, which a <select> must not have (HTML).
+        self.fields["to_email"].widget.attrs.pop("maxlength", None)
         self.fields["to_email"].help_text = _("Another authorized user of this account.")
 
     def clean_to_email(self) -> str:
@@ -124,4 +126,4 @@ def hand_off_message(summary: Any) -> str:
         "%(from)s removed from %(count)d CC lists",
         summary.cc_removed,
     ) % {"count": summary.cc_removed, "from": summary.from_email}
-    return f"{moved}; {removed}."
+    return _("%(moved)s; %(removed)s.") % {"moved": moved, "removed": removed}

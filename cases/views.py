@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.access import get_case_for_user
 from cases.attention import decorate_log_rows
+from cases.display import log_rows_html
 from cases.export import csv_export_response
 from cases.forms import CaseEditForm
 from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState
@@ -33,6 +34,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "log": log,
             "filter": log.filterset,
             "page": page,
+            "log_rows": log_rows_html(page.object_list),
             "page_range": page.paginator.get_elided_page_range(page.number),
             "query": request.GET.urlencode(),
         },

@@ -1,9 +1,11 @@
 """E-mail notifications about a case, always sent after the transaction commits.
 
-Support hears about new cases and seller replies at CASELOG_SUPPORT_EMAIL; the
-seller (primary e-mail, CC list copied) hears about what support did, from the
-no-reply DEFAULT_FROM_EMAIL. Every mail carries the case ID, its subject and the
-absolute case URL, and says that replies to it are not read.
+Support hears about new cases and seller replies at CASELOG_SUPPORT_EMAIL, in the
+site's language; the seller (primary e-mail, CC list copied) hears about what
+support did, from the no-reply DEFAULT_FROM_EMAIL, in the language the owner last
+chose on the site (`User.language`; the site default otherwise). Every mail
+carries the case ID, its subject and the absolute case URL, and says that replies
+to it are not read.
 """
 
 from __future__ import annotations
@@ -76,9 +78,24 @@ def _compose(
     )
 
 
+def recipient_language(email: str) -> str:
+    """The language the user with this e-mail chose on the site, else the site default."""
+    from django.contrib.auth import get_user_model
+
+    chosen = (
+        get_user_model()
+        .objects.filter(email__iexact=email)
+        .exclude(language="")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return chosen or settings.LANGUAGE_CODE
+
+
 def _compose_for(audience: str, case: Case, event: str, message: Message | None) -> EmailMessage:
-    with translation.override(settings.LANGUAGE_CODE):
-        if audience == SUPPORT:
+    if audience == SUPPORT:
+        # The support inbox reads the site's language.
+        with translation.override(settings.LANGUAGE_CODE):
             return _compose(
                 case=case,
                 headline=SUPPORT_EVENTS[CaseEvent(event)](),
@@ -86,6 +103,8 @@ def _compose_for(audience: str, case: Case, event: str, message: Message | None)
                 cc=[],
                 message=message,
             )
+    # One mail to the owner, the CC list copied: in the owner's language.
+    with translation.override(recipient_language(case.primary_email)):
         return _compose(
             case=case,
             headline=SELLER_EVENTS[CaseEvent(event)](),

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import SuspiciousOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
+from django.utils import translation
+from django.views import defaults
 from playwright.sync_api import Page, expect
 
 from cases.models import CaseState, SupportTeam
@@ -27,6 +31,7 @@ from tests.conftest import PASSWORD, make_case, make_user
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 # A string only the French catalogue produces, per page kind: proof the page is French.
 FRENCH_LOG_TITLE = "Journal des dossiers"
+LANGUAGES = ("en", "fr")
 
 
 @dataclass
@@ -39,6 +44,7 @@ class Walk:
     findings: list[Finding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    screenshots: bool = False
 
     def check(self, name: str) -> None:
         name = f"{self.language}-{name}"
@@ -47,6 +53,8 @@ class Walk:
         path = self.out / f"{name}.html"
         path.write_text(html, encoding="utf-8")
         self.files.append(path)
+        if self.screenshots:
+            self.page.screenshot(path=self.out / f"{name}.png", full_page=True)
         lang = self.page.locator("html").get_attribute("lang")
         if not (lang or "").startswith(self.language):
             self.problems.append(f"[{name}] <html lang={lang!r}>, expected {self.language!r}")
@@ -62,13 +70,22 @@ class Walk:
 class Scene:
     open_case: Any
     expired_case: Any
+    related_case: Any
 
 
 @pytest.fixture
 def scene(transactional_db, account, other_account, seller, colleague, support_agent) -> Scene:
-    """A case with a thread, files and history; an expired case; an empty account."""
+    """A case with a thread, files and history; an expired case; an empty account;
+    per language a colleague who leaves (cases to hand off); a user of no account."""
     SupportTeam.objects.create(name="Payments")
     make_user("empty@example.com", account=other_account)
+    make_user("no-account@example.com")
+    for language in LANGUAGES:
+        leaver = make_user(f"leaver-{language}@example.com", account=account)
+        for n in range(2):
+            make_case(account, owner=leaver, short_description=f"Stock count {language} {n}")
+        make_case(account, owner=seller, cc_list=[leaver.email, colleague.email])
+    make_case(account, owner=seller, state=CaseState.NEEDS_ATTENTION)
     for n in range(30):
         make_case(account, owner=seller, short_description=f"Order problem no. {n}")
     make_case(account, owner=seller, state=CaseState.RESOLVED, resolved_days_ago=3)
@@ -107,7 +124,14 @@ def scene(transactional_db, account, other_account, seller, colleague, support_a
         note="Payments handle payouts",
     )
     case.refresh_from_db()
-    return Scene(open_case=case, expired_case=expired)
+    related = case_open(
+        account=account,
+        author=seller,
+        subject=f"Follow-up to case {expired.pk}",
+        body="The old payout question again.",
+        related_case=expired,
+    ).case
+    return Scene(open_case=case, expired_case=expired, related_case=related)
 
 
 def _submit(page: Page, form: str) -> None:
@@ -208,7 +232,130 @@ def logout(page: Page) -> None:
     page.context.clear_cookies(name="sessionid")
 
 
-WALKS: list[Callable[[Walk, str, Scene], None]] = [walk_seller_pages, walk_admin_pages]
+def walk_beyond_pages(walk: Walk, base: str, scene: Scene) -> None:
+    """Search snippets, the duplicate guard, related cases, the team page and hand-off."""
+    page = walk.page
+    login_as(page, base, "seller@example.com")
+    expect(page.locator(".attention-count")).not_to_have_text("0")
+    page.goto(f"{base}/cases/?q=statement")
+    expect(page.locator(".search-snippet").first).to_be_visible()
+    walk.check("log-search-snippets")
+
+    page.goto(f"{base}/cases/new/")
+    page.locator(".new-case-form input[name=subject]").fill("Payout not received")
+    with page.expect_navigation():
+        page.locator(".new-case-form button[name=check]").click()
+    expect(page.locator(".similar-case").first).to_be_visible()
+    walk.check("new-case-similar")
+    page.locator(".new-case-form input[name=subject]").fill("Zzyzx quokka")
+    with page.expect_navigation():
+        page.locator(".new-case-form button[name=check]").click()
+    expect(page.locator(".no-similar-cases")).to_be_visible()
+    walk.check("new-case-no-similar")
+
+    page.goto(f"{base}/cases/{scene.related_case.id}/")
+    walk.check("case-related")
+
+    page.goto(f"{base}/team/")
+    expect(page.locator(".team-table")).to_be_visible()
+    walk.check("team")
+    form = page.locator("form.handoff-form")
+    form.locator("select[name=from_email]").select_option("seller@example.com")
+    form.locator("select[name=to_email]").select_option("seller@example.com")
+    _submit(page, "form.handoff-form")
+    expect(
+        page.locator("form.handoff-form .alert-danger, form.handoff-form .invalid-feedback").first
+    ).to_be_visible()
+    walk.check("team-error")
+    form.locator("select[name=from_email]").select_option(f"leaver-{walk.language}@example.com")
+    form.locator("select[name=to_email]").select_option("seller@example.com")
+    _submit(page, "form.handoff-form")
+    expect(page.locator(".handoff-confirm")).to_be_visible()
+    walk.check("handoff-confirm")
+    _submit(page, ".handoff-confirm form")
+    expect(page.locator(".messages .alert-success")).to_be_visible()
+    walk.check("handoff-done")
+
+    page.goto(f"{base}/accounts/password_change/")
+    walk.check("password-change")
+    page.locator("input[name=old_password]").fill("not my password")
+    page.locator("input[name=new_password1]").fill("short")
+    page.locator("input[name=new_password2]").fill("different")
+    _submit(page, "main form")
+    walk.check("password-change-error")
+    page.goto(f"{base}/cases/")
+    with page.expect_navigation():
+        page.locator("header form[action$='/logout/'] [type=submit]").click()
+    walk.check("logged-out")
+
+    login_as(page, base, "no-account@example.com")
+    response = page.goto(f"{base}/cases/new/")
+    assert response is not None
+    assert response.status == 403
+    walk.check("forbidden")
+    page.goto(f"{base}/team/")
+    walk.check("team-index-empty")
+    logout(page)
+
+
+def walk_anonymous_pages(walk: Walk, base: str, scene: Scene) -> None:
+    """The lockout after too many failed log-ins, password reset and the error pages."""
+    from django.conf import settings
+
+    page = walk.page
+    page.goto(f"{base}/accounts/login/")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        page.locator("main input[name=username]").fill(f"locked-{walk.language}@example.com")
+        page.locator("main input[name=password]").fill("wrong password")
+        _submit(page, "main form")
+    expect(page.locator("h1")).to_have_count(1)
+    assert page.locator(".alert-warning").count() == 1, "no lockout page"
+    walk.check("locked-out")
+
+    page.goto(f"{base}/accounts/password_reset/")
+    walk.check("password-reset")
+    page.goto(f"{base}/accounts/password_reset/done/")
+    walk.check("password-reset-done")
+    page.goto(f"{base}/accounts/reset/MQ/set-password/")
+    walk.check("password-reset-bad-link")
+    page.goto(f"{base}/accounts/reset/done/")
+    walk.check("password-reset-complete")
+
+    for status, view in ((400, defaults.bad_request), (500, defaults.server_error)):
+        check_error_page(walk, base, status, view)
+
+
+def check_error_page(walk: Walk, base: str, status: int, view: Callable[..., Any]) -> None:
+    """A page the live server cannot be made to fail with: Django's own handler renders
+    it, in the walk's language, and the browser gets it at a URL of the site (its CSS
+    and the Content Security Policy apply as on any page)."""
+    request = RequestFactory().get("/")
+    with translation.override(walk.language):
+        response = view(request, SuspiciousOperation("bad")) if status == 400 else view(request)
+    assert response.status_code == status
+    # The headers the middleware gives every page, the Content Security Policy first.
+    site_headers = walk.page.request.get(f"{base}/accounts/login/").headers
+    headers = {
+        name: value
+        for name, value in site_headers.items()
+        if name.startswith("content-security-policy") or name.startswith("x-")
+    }
+    headers["content-type"] = response["Content-Type"]
+    url = f"{base}/cases/__error_{status}__/"
+    walk.page.route(
+        url, lambda route: route.fulfill(status=status, body=response.content, headers=headers)
+    )
+    walk.page.goto(url)
+    walk.page.unroute(url)
+    walk.check(f"error-{status}")
+
+
+WALKS: list[Callable[[Walk, str, Scene], None]] = [
+    walk_seller_pages,
+    walk_admin_pages,
+    walk_beyond_pages,
+    walk_anonymous_pages,
+]
 
 
 def test_every_page_passes_axe_and_the_nu_checker_in_english_and_french(
@@ -216,12 +363,13 @@ def test_every_page_passes_axe_and_the_nu_checker_in_english_and_french(
 ):
     base = live_server.url
     # Set A11Y_PAGES_DIR to keep the checked pages for a look (vnu, a browser).
+    keep = bool(os.environ.get("A11Y_PAGES_DIR"))  # with a screenshot of each page
     out = Path(os.environ.get("A11Y_PAGES_DIR") or tmp_path)
     out.mkdir(parents=True, exist_ok=True)
     walks = []
-    for language in ("en", "fr"):
+    for language in LANGUAGES:
         set_language(page.context, base, language)
-        walk = Walk(page=page, out=out, language=language)
+        walk = Walk(page=page, out=out, language=language, screenshots=keep)
         for step in WALKS:
             step(walk, base, scene)
         walks.append(walk)
@@ -235,7 +383,7 @@ def test_every_page_passes_axe_and_the_nu_checker_in_english_and_french(
     problems = [p for w in walks for p in w.problems]
     pages = sum(len(w.files) for w in walks)
     print(f"{pages} pages checked: axe {len(fatal)} serious/critical, vnu {len(html_errors)}")
-    assert pages >= 40
+    assert pages >= 80
     assert fatal == [], "axe-core:\n" + "\n".join(fatal)
     assert html_errors == [], "Nu HTML checker:\n" + "\n".join(html_errors)
     assert problems == [], "\n".join(problems)

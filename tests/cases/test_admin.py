@@ -275,7 +275,9 @@ def test_date_hierarchy_lists_years_and_months_without_scanning_every_case(
 
     for year, month in [(2024, 3), (2026, 5), (2026, 7)]:
         make_case(
-            account, owner=seller, created_at=timezone.make_aware(datetime(year, month, 10, 12))
+            account,
+            owner=seller,
+            created_at=datetime(year, month, 10, 12, tzinfo=timezone.get_current_timezone()),
         )
     with CaptureQueriesContext(connection) as queries:
         response = agent_admin.get(LIST)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from cases.models import CaseState
+from cases.models import Case, CaseState
 from correspondence.services import case_open, message_post
 from tests.conftest import make_case
 
@@ -105,3 +107,40 @@ def test_marks_and_openers_cost_the_same_queries_for_25_or_100_rows(
         return len(queries)
 
     assert count("25") == count("100")
+
+
+def test_on_the_log_the_header_count_rides_on_the_memberships_query(
+    seller_client, account, seller, colleague, other_account, outsider
+):
+    make_case(account, owner=seller, state=CaseState.NEEDS_ATTENTION)
+    make_case(account, owner=colleague, state=CaseState.NEEDS_ATTENTION)
+    make_case(other_account, owner=outsider, state=CaseState.NEEDS_ATTENTION)
+    with CaptureQueriesContext(connection) as queries:
+        response = seller_client.get(URL)
+    assert header_count(response) == (2, "(1 yours)")
+    counting = [q["sql"] for q in queries if "needs_attention" in q["sql"]]
+    assert len(counting) == 1
+    assert "cases_membership" in counting[0].split("FROM")[-1]
+    # Another page has no memberships query to ride on: it counts on its own.
+    assert header_count(seller_client.get("/cases/help/")) == (2, "(1 yours)")
+
+
+def test_marks_and_openers_on_a_deep_page_come_with_its_rows(
+    seller_client, account, seller, support_agent, monkeypatch
+):
+    from cases import selectors
+
+    monkeypatch.setattr(selectors, "DEFERRED_JOIN_FROM", 2)  # page 2 takes the ids subquery
+    case = case_open(account=account, author=seller, subject="Help", body="Please").case
+    Case.objects.filter(pk=case.pk).update(created_at=timezone.now() - timedelta(days=30))
+    for _i in range(30):
+        make_case(account, owner=seller)
+    message_post(case=case, author=support_agent, direction="support", body="Answer")
+    with CaptureQueriesContext(connection) as queries:
+        response = seller_client.get(URL, {"page": "2", "per_page": "25"})
+    assert len(queries) <= 5
+    assert changed_ids(response) == [case.id]
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{case.id}(?:(?!</tr>).)*</tr>", response.text, re.S)
+    assert row
+    assert f'class="text-nowrap opened-by">{seller.email}<' in row.group(0)
+    assert changed_ids(seller_client.get(URL, {"page": "1", "per_page": "25"})) == []

@@ -135,3 +135,29 @@ def test_malformed_export_parameters_still_export(seller_client, many):
     response = seller_client.get("/cases/export.csv?o=bogus&page=x&created_from=nope")
     _raw, rows = read_csv(response)
     assert len(rows) > 1
+
+
+@pytest.mark.parametrize(
+    "zone",
+    ["Europe/Paris", "UTC", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe"],
+)
+def test_the_fast_local_time_equals_a_conversion_through_the_zone(zone):
+    """The export converts by UTC hour (string slicing on SQLite): same text as
+    `astimezone(zone).isoformat(timespec="seconds")`, across offset changes too."""
+    import random
+    import zoneinfo
+    from datetime import UTC, datetime
+
+    from cases.export import local_iso
+
+    tz = zoneinfo.ZoneInfo(zone)
+    convert = local_iso(tz)
+    rnd = random.Random(zone)
+    start, old = datetime(2024, 3, 20, tzinfo=UTC), datetime(1890, 1, 1, tzinfo=UTC)
+    values = [start + timedelta(seconds=rnd.randrange(0, 230 * 86400)) for _ in range(3000)]
+    values += [old + timedelta(seconds=rnd.randrange(0, 5 * 10**9)) for _ in range(500)]
+    values += [datetime(2025, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)]
+    for value in values:
+        expected = value.astimezone(tz).isoformat(timespec="seconds")
+        assert convert(str(value.replace(tzinfo=None))) == expected, value  # SQLite's text
+        assert convert(value) == expected, value

@@ -141,3 +141,47 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
     assert callbacks == []
     assert mail.outbox == []
     assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "headline", "open_line"),
+    [
+        ("fr", "Le Support vendeur a résolu votre dossier.", "Ouvrir le dossier\u00a0:"),
+        ("en", "Seller Support resolved your case.", "Open the case:"),
+        ("", "Seller Support resolved your case.", "Open the case:"),
+    ],
+)
+def test_the_seller_mail_is_in_the_owners_language(case, seller, language, headline, open_line):
+    seller.language = language
+    seller.save(update_fields=["language"])
+
+    notify_seller(case, CaseEvent.RESOLVED)
+
+    (sent,) = mail.outbox
+    assert sent.subject.startswith(f"[{'Dossier' if language == 'fr' else 'Case'} {case.id}]")
+    assert headline in sent.subject
+    assert headline in sent.body
+    assert open_line in sent.body
+    assert f"http://testserver.example/cases/{case.id}/" in sent.body
+
+
+def test_the_owner_is_found_whatever_the_case_of_the_address(case, seller):
+    seller.language = "fr"
+    seller.save(update_fields=["language"])
+    case.primary_email = "Seller@Example.com"
+
+    notify_seller(case, CaseEvent.RESOLVED)
+
+    assert "Le Support vendeur a résolu votre dossier." in mail.outbox[0].subject
+
+
+def test_support_mail_stays_in_the_site_language(case, seller, settings):
+    seller.language = "fr"
+    seller.save(update_fields=["language"])
+    message = Message(case=case, author=seller, body="Toujours rien", subject="Encore")
+
+    notify_support(case, CaseEvent.SELLER_REPLIED, message)
+
+    (sent,) = mail.outbox
+    assert "A seller replied to a case." in sent.subject
+    assert "Open the case:" in sent.body

@@ -30,7 +30,6 @@ ALLOWED_UNWALKED = {
     "tests/cases/test_admin.py checks sellers and non-agent staff are kept out",
     "django.contrib.auth.urls": "Django's login, logout and password views: no object IDs "
     "(their tokens are Django's own, signed); tests/cases/test_login.py",
-    "django.conf.urls.i18n": "the language switcher (set_language): no object, no data",
 }
 
 
@@ -120,7 +119,16 @@ def _takes_an_id(pattern: URLPattern) -> bool:
 
 
 ID_ROUTES = [(route, name) for route, name, pattern in walk() if _takes_an_id(pattern)]
-PLAIN_ROUTES = [(route, name) for route, name, pattern in walk() if not _takes_an_id(pattern)]
+# Plain URLs a visitor may use before logging in, and why.
+PUBLIC_ROUTES = {
+    "set_language": "the language switcher, offered on the login page: no object, no data; "
+    "tests/test_language.py",
+}
+PLAIN_ROUTES = [
+    (route, name)
+    for route, name, pattern in walk()
+    if not _takes_an_id(pattern) and name not in PUBLIC_ROUTES
+]
 
 
 def test_every_id_taking_url_is_in_the_matrix():
