@@ -69,6 +69,11 @@ def url_builder(
     return url
 
 
+def _email(address: str) -> str:
+    """An escaped address that may wrap after its "@" rather than push the table wide."""
+    return escape(address).replace("@", "@<wbr>", 1)
+
+
 def log_rows_html(rows: Iterable[Any]) -> SafeString:
     """The `<tr>` of the log table (`cases/_case_table.html` holds the table around
     them), from rows decorated by `cases.attention.decorate_log_rows`.
@@ -122,16 +127,16 @@ def log_rows_html(rows: Iterable[Any]) -> SafeString:
             f'\n    <tr class="{row_class}">\n'
             f'      <td class="text-nowrap"><time datetime="{escape(case.created_iso)}">'
             f"{escape(case.created_text)}</time></td>\n"
-            '      <td class="text-nowrap"><a class="case-id fw-semibold" '
+            '      <td class="case-id-cell"><a class="case-id fw-semibold" '
             f'href="{escape(case.url)}">'
             f"{case.id}</a>{changed if case.changed_since_seen else ''}</td>\n"
             "      <td>\n"
             f'<span class="badge state-badge {escape(case.badge_class)}" '
             f'title="{escape(case.state_title)}">{escape(case.state_label)}</span>\n'
             f"{resolved}\n</td>\n"
-            f'      <td class="text-nowrap">{escape(case.primary_email)}</td>\n'
-            '      <td class="text-nowrap opened-by">'
-            f"{escape(case.opened_by_email) if case.opened_by_email else '—'}</td>\n"
+            f'      <td class="email-cell">{_email(case.primary_email)}</td>\n'
+            '      <td class="email-cell opened-by">'
+            f"{_email(case.opened_by_email) if case.opened_by_email else '—'}</td>\n"
             f'      <td class="text-break">{escape(case.short_description)}{snippet}</td>\n'
             "    </tr>\n    "
         )
