@@ -12,7 +12,8 @@ help:
 	@echo "make run    set everything up, load demo data and serve http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up (Chromium too) and run the whole test suite"
 	@echo "make lint   ruff check + format check;  make format  reformat the code"
-	@echo "make bench  benchmark log, export, case page, admin, throughput at 1,000,000 cases"
+	@echo "make bench  benchmark log, export, case page, admin, throughput at 1,000,000 cases,"
+	@echo "            then the full-text search at 100,000 cases x 5 messages"
 	@echo "make bench-peer  django-helpdesk beside caselog on the same 100,000 cases"
 	@echo "make loadtest  gunicorn + 20 writers/20 readers for 60 s; DATABASE_URL=postgres://... for PostgreSQL"
 
@@ -54,6 +55,8 @@ check: install
 
 bench: install
 	$(PY) benchmarks/bench_log.py $(BENCH_ARGS)
+	@# The search benchmark keeps its own database: bench_search_caselog beside bench_caselog.
+	$(PY) benchmarks/bench_search.py $(if $(DATABASE_URL),--db $(subst /bench_caselog,/bench_search_caselog,$(DATABASE_URL))) $(BENCH_SEARCH_ARGS)
 
 bench-peer: install
 	$(PY) benchmarks/helpdesk_compare.py $(BENCH_ARGS)
