@@ -30,6 +30,12 @@ def account_ids_for(user: Any) -> list[int]:
     return cached
 
 
+def remember_account_ids(user: Any, account_ids: list[int]) -> None:
+    """Cache the user's account ids read by another query of the same request."""
+    if getattr(user, _CACHE_ATTR, None) is None:
+        setattr(user, _CACHE_ATTR, sorted(set(account_ids)))
+
+
 def accounts_of(user: Any) -> QuerySet[SellerAccount]:
     return SellerAccount.objects.filter(pk__in=account_ids_for(user))
 

@@ -149,8 +149,7 @@ def member_emails_of(user: Any) -> list[str]:
     else:
         rows = memberships.values_list("account_id", "user__email")
     pairs = list(rows)
-    if getattr(user, access._CACHE_ATTR, None) is None:
-        setattr(user, access._CACHE_ATTR, sorted({row[0] for row in pairs}))
+    access.remember_account_ids(user, [row[0] for row in pairs])
     if seller and pairs:
         setattr(user, ATTENTION_CACHE_ATTR, (pairs[0][2] or 0, pairs[0][3] or 0))
     return sorted({row[1] for row in pairs})
