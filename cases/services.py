@@ -191,11 +191,6 @@ def case_transition(
     return case
 
 
-def case_touch(*, case: Case) -> None:
-    """Note activity on the case (a message) without changing anything a seller edits."""
-    Case.objects.filter(pk=case.pk).update(last_activity_at=timezone.now())
-
-
 def case_update(
     *,
     case: Case,
