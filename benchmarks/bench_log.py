@@ -1057,8 +1057,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 url = "/cases/export.csv?created_from=2000-01-01"
                 own = measure_export(client, url, args.repeat, views["all"])
                 own_base = measure_baseline("WHERE account_id = %s", [big.pk], args.repeat)
+                # Agents export from the admin's case list (every case, unfiltered).
                 every = measure_export(
-                    agent_client, url, max(1, args.repeat // 3), args.cases, trace=False
+                    agent_client,
+                    "/admin/cases/case/export.csv",
+                    max(1, args.repeat // 3),
+                    args.cases,
+                    trace=False,
                 )
                 every_base = measure_baseline("", [], max(1, args.repeat // 3))
                 results["exports"] = [

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.functional import SimpleLazyObject
 
-from cases.access import account_ids_for, cases_visible_to, is_support_staff
+from cases.access import account_ids_for, cases_visible_to
 from cases.display import date_texts, url_builder
 from cases.models import Case, CaseState, CaseView
 from cases.search import search_snippets
@@ -41,13 +41,13 @@ def needs_attention_for(user: Any) -> Attention:
 def attention(request: Any) -> dict[str, Any]:
     """Context processor: `attention` for the header, read only if a template uses it."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or is_support_staff(user):
+    if user is None or not user.is_authenticated:
         return {}
     return {"attention": SimpleLazyObject(lambda: _attention_if_seller(user))}
 
 
 def _attention_if_seller(user: Any) -> Attention | None:
-    # A user of no seller account (staff, a removed user) has nothing to count.
+    # A user of no seller account (an agent, a removed user) has nothing to count.
     if not account_ids_for(user):
         return None
     # The log page already counted them in its memberships query (same request).

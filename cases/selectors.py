@@ -126,7 +126,7 @@ def member_emails_of(user: Any) -> list[str]:
 
     One query gives both those e-mails and the user's own account ids, which it
     leaves in `cases.access`'s per-request cache: the log then needs no separate
-    membership query. For a seller the same query also counts the cases that
+    membership query. The same query also counts the cases that
     need the user's attention (two uncorrelated scalar subqueries, evaluated once,
     index-only on `case_acct_state_email`), left for the header's context
     processor (`cases.attention`): 5 queries a page, with the session and the user.
@@ -134,23 +134,19 @@ def member_emails_of(user: Any) -> list[str]:
     if not getattr(user, "is_authenticated", False):
         return []
     memberships = Membership.objects.filter(account__memberships__user_id=user.pk)
-    seller = not access.is_support_staff(user)
-    if seller:
-        # The seller's cases as `cases_visible_to` reads them (their accounts), as a
-        # subquery: `cases_visible_to` would need the account ids first (a query).
-        needs = Case.objects.filter(  # noqa: TID251
-            account_id__in=Membership.objects.filter(user_id=user.pk).values("account_id"),
-            state=CaseState.NEEDS_ATTENTION,
-        ).order_by()
-        rows = memberships.annotate(
-            attention_total=_count_of(needs),
-            attention_mine=_count_of(needs.filter(primary_email=user.email)),
-        ).values_list("account_id", "user__email", "attention_total", "attention_mine")
-    else:
-        rows = memberships.values_list("account_id", "user__email")
+    # The user's cases as `cases_visible_to` reads them (their accounts), as a
+    # subquery: `cases_visible_to` would need the account ids first (a query).
+    needs = Case.objects.filter(  # noqa: TID251
+        account_id__in=Membership.objects.filter(user_id=user.pk).values("account_id"),
+        state=CaseState.NEEDS_ATTENTION,
+    ).order_by()
+    rows = memberships.annotate(
+        attention_total=_count_of(needs),
+        attention_mine=_count_of(needs.filter(primary_email=user.email)),
+    ).values_list("account_id", "user__email", "attention_total", "attention_mine")
     pairs = list(rows)
     access.remember_account_ids(user, [row[0] for row in pairs])
-    if seller and pairs:
+    if pairs:
         setattr(user, ATTENTION_CACHE_ATTR, (pairs[0][2] or 0, pairs[0][3] or 0))
     return sorted({row[1] for row in pairs})
 

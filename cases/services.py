@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.access import is_member
 from cases.models import (
     TRANSITIONS,
     Case,
@@ -53,6 +54,13 @@ def account_member_emails(account_id: int) -> list[str]:
     return sorted(
         Membership.objects.filter(account_id=account_id).values_list("user__email", flat=True)
     )
+
+
+def check_member(user: Any, account_id: int) -> None:
+    """Seller-side writes are for the account's authorized users only (staff included:
+    an agent writes through the admin's own services, never as a seller)."""
+    if not is_member(user, account_id):
+        raise PermissionDenied(_("You are not an authorized user of this seller account."))
 
 
 def _check_owner(account_id: int, email: str) -> str:
@@ -200,7 +208,11 @@ def case_update(
     cc_list: list[str] | str,
     short_description: str,
 ) -> list[CaseHistory]:
-    """Change owner, CC list and description; refuse a stale form; one history row per change."""
+    """Change owner, CC list and description; refuse a stale form; one history row per change.
+
+    Only an authorized user of the case's account may (PermissionDenied).
+    """
+    check_member(actor, case.account_id)
     new_values = {
         CaseHistory.Field.PRIMARY_EMAIL: _check_owner(case.account_id, primary_email),
         CaseHistory.Field.CC_LIST: parse_cc_list(cc_list),
@@ -335,8 +347,10 @@ def cases_hand_off(
     """Move every case `from_email` owns to `to_email` and take it off every CC list.
 
     One transaction; one history row per changed field of each case. Refused
-    (ValidationError) when `to_email` is not an authorized user of the account.
+    (ValidationError) when `to_email` is not an authorized user of the account, and
+    (PermissionDenied) when `actor` is not one.
     """
+    check_member(actor, account.pk)
     to_email = _check_owner(account.pk, to_email)
     if normalize_email(from_email) == to_email:
         raise ValidationError(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from cases.services import (
     case_search_entries_rebuild,
     case_search_entry_add,
     case_transition,
+    check_member,
 )
 from correspondence.models import Attachment, Message, attachment_path, new_token
 from correspondence.notifications import notify_seller, notify_support
@@ -154,6 +155,9 @@ def message_post(
     cleaned up if this function's own transaction fails.
     """
     direction = Message.Direction(direction)
+    if direction == Message.Direction.FROM_SUPPORT and not author.has_perm("cases.act_on_case"):
+        # A support message is the admin's; a seller (or view-only staff) never sends one.
+        raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
     event = _event_for(direction, needs_action)
     notify = notify_support if direction == Message.Direction.FROM_SELLER else notify_seller
     written: list[str] = []
@@ -201,7 +205,9 @@ def case_open(
     """Open a case (state `open`, owner `author`) with its first message, all or nothing.
 
     `related_case`, if given, is a case of the same account this one follows up.
+    Only an authorized user of `account` may (PermissionDenied).
     """
+    check_member(author, account.pk)
     written: list[str] = []
     try:
         with transaction.atomic():

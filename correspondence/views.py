@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import localize
@@ -295,8 +296,16 @@ def case_similar(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def attachment_download(request: HttpRequest, token: str) -> FileResponse:
+    return attachment_response(attachments_visible_to(request.user), token)
+
+
+def attachment_response(attachments: QuerySet[Attachment], token: str) -> FileResponse:
+    """The file `token` among `attachments` (a door's), as a download; 404 otherwise.
+
+    The seller page and the admin both serve files through here.
+    """
     try:
-        attachment = attachments_visible_to(request.user).get(token=token)
+        attachment = attachments.get(token=token)
     except Attachment.DoesNotExist:
         raise Http404("No such file.") from None
     try:

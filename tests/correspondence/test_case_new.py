@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from cases.models import Case, CaseHistory, CaseState, Membership, SellerAccount
 from correspondence.models import Attachment, Message
@@ -120,8 +121,18 @@ def test_a_user_of_two_accounts_chooses_one_of_them(seller, seller_client, other
     assert Case.objects.get().account == third
 
 
-def test_a_user_without_account_cannot_open_a_case(agent_client):
-    assert agent_client.get(URL).status_code == 403
+def test_a_user_without_account_cannot_open_a_case(db):
+    from tests.conftest import make_user
+
+    client = Client()
+    client.force_login(make_user("nobody@example.com"))
+    assert client.get(URL).status_code == 403
+
+
+def test_staff_without_account_are_sent_to_the_admin(agent_client):
+    response = agent_client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
 
 
 def test_an_anonymous_visitor_is_sent_to_login(client):

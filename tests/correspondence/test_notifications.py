@@ -93,12 +93,12 @@ def test_a_mail_server_failure_does_not_break_the_page(case, monkeypatch):
 
 
 def test_a_support_reply_notifies_the_seller_after_commit(
-    case, agent, django_capture_on_commit_callbacks
+    case, support_agent, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         message_post(
             case=case,
-            author=agent,
+            author=support_agent,
             direction=Message.Direction.FROM_SUPPORT,
             body="Please send the invoice",
             needs_action=True,

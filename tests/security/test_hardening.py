@@ -12,7 +12,7 @@ from django.test import Client
 from cases.models import CaseState
 from correspondence.models import Message
 from correspondence.services import message_post
-from tests.conftest import PASSWORD, make_case
+from tests.conftest import PASSWORD, make_case, make_user
 from tests.correspondence.conftest import pdf
 
 LOGIN = "/accounts/login/"
@@ -102,8 +102,9 @@ def test_the_404_page_is_friendly(seller_client):
     assert "Content-Security-Policy" in response.headers
 
 
-def test_the_403_page_is_friendly(agent_client):
-    response = agent_client.get("/cases/new/")  # staff without a seller account
+def test_the_403_page_is_friendly(db, client):
+    client.force_login(make_user("nobody@example.com"))
+    response = client.get("/cases/new/")  # a user of no seller account
     assert response.status_code == 403
     assert "You cannot open this page" in response.text
 
