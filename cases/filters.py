@@ -163,7 +163,9 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         condition = Q(short_description__icontains=value)
         digits = value.replace(" ", "")
-        if digits.isdigit() and len(digits) <= 10:
+        # isdecimal, not isdigit: "²" or "①" are digits that int() refuses; the
+        # decimal digits of every script ("١٢٣", "１２３") are numbers int() reads.
+        if digits.isdecimal() and len(digits) <= 10:
             condition |= Q(pk=int(digits))
         # Message subjects, bodies and file names, through the full-text index;
         # `queryset` holds only the user's visible cases, so nothing else matches.
