@@ -8,6 +8,7 @@ does not allow.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -305,6 +306,21 @@ class HandOffSummary:
     cc_removed: int
 
 
+def _on_cc_list(email: str) -> Q:
+    """Cases whose CC list may hold `email` (callers check `email in case.cc_list`).
+
+    A lookup in the list's JSON text, quoted as a JSON string so that
+    "ann@x.de" does not match "joann@x.de". SQLite keeps JSON ASCII-escaped
+    ("m\\u00fcller.de"), PostgreSQL as typed ("müller.de"): both spellings are
+    looked for, so an address with any letter is found on both databases.
+    """
+    spellings = {json.dumps(email), json.dumps(email, ensure_ascii=False)}
+    condition = Q()
+    for spelling in spellings:
+        condition |= Q(cc_list__icontains=spelling)
+    return condition
+
+
 def cases_hand_off_plan(
     *, account: SellerAccount, from_email: str, lock: bool = False
 ) -> HandOffPlan:
@@ -315,7 +331,7 @@ def cases_hand_off_plan(
     email = normalize_email(from_email)
     queryset = (
         Case.objects.filter(account=account)
-        .filter(Q(primary_email=email) | Q(cc_list__icontains=email))
+        .filter(Q(primary_email=email) | _on_cc_list(email))
         .exclude(expired_q())
         .order_by("-created_at", "-id")
     )
