@@ -231,9 +231,10 @@ def validate_upload(file: Any) -> CleanUpload:
     limit = max_attachment_bytes()
     if size > limit:
         raise ValidationError(
-            _("“%(name)s” is %(size)s; each file may be at most %(max)s."),
+            # No size beside the limit: one byte over reads "10.0 MB" like the limit.
+            _("“%(name)s” is larger than the limit: each file may be at most %(max)s."),
             code="too_big",
-            params={"name": name, "size": filesizeformat(size), "max": filesizeformat(limit)},
+            params={"name": name, "max": filesizeformat(limit)},
         )
     extension = os.path.splitext(name)[1].lower().lstrip(".")
     file_type = ALLOWED_TYPES.get(extension)
