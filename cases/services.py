@@ -50,6 +50,11 @@ class StaleCaseError(Exception):
     """The case changed since the form was loaded; the save was refused."""
 
 
+class RepeatedSaveError(StaleCaseError):
+    """The form was sent again (a double click, a resubmit) after its first send had
+    saved exactly these values: nothing to refuse, and nothing more to write."""
+
+
 def account_member_emails(account_id: int) -> list[str]:
     return sorted(
         Membership.objects.filter(account_id=account_id).values_list("user__email", flat=True)
@@ -192,6 +197,20 @@ def case_transition(
     return case
 
 
+def _is_repeat(case: Case, actor: Any, new_values: dict[str, Any]) -> bool:
+    """True when what is stored is what the form says, and the last edit of these
+    fields was this user's: the form's first send saved it."""
+    if any(getattr(case, field) != value for field, value in new_values.items()):
+        return False
+    last_editor = (
+        CaseHistory.objects.filter(case=case, field__in=list(new_values))
+        .order_by("-changed_at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    return last_editor is not None and last_editor == getattr(actor, "pk", None)
+
+
 def case_update(
     *,
     case: Case,
@@ -210,6 +229,8 @@ def case_update(
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.version != expected_version:
+            if _is_repeat(locked, actor, new_values):
+                raise RepeatedSaveError(_("Your changes were saved."))
             raise StaleCaseError(
                 _(
                     "Someone else changed this case while you were editing it. "
