@@ -1,6 +1,6 @@
 """The case log's filters and sort, as a django-filter FilterSet.
 
-The GET parameters are a documented, stable contract (see SPEC "Case log"):
+The GET parameters are a documented, stable contract (docs/contract.md):
 q, state (repeatable), created_from, created_to, email, mine, o, per_page.
 A malformed value becomes a form error and is ignored; it never fails the page.
 """
