@@ -110,7 +110,8 @@ def test_checking_for_similar_cases_keeps_the_attached_files(
     page.get_by_role("button", name="Check for similar cases").click()
     expect(page.locator("#similar-cases .similar-case")).to_have_count(1)
     assert page.eval_on_selector("input[name=attachments]", "input => input.files.length") == 1
-    page.get_by_role("button", name="Open the case").click()
+    # Enter in the subject opens the case (the suggestions' buttons are not the default).
+    page.locator("input[name=subject]").press("Enter")
     expect(page.locator(".alert-success")).to_contain_text("is open")
     new = Case.objects.get(short_description="Refund again")
     assert [a.original_name for m in new.messages.all() for a in m.attachments.all()] == [
