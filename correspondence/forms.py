@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.access import get_case_for_user
 from cases.models import SHORT_DESCRIPTION_MAX, Case, SellerAccount
+from cases.validators import clean_short_description
 from correspondence.models import MAX_ATTACHMENTS, Message
 from correspondence.rules import (
     ALLOWED_EXTENSIONS,
@@ -139,6 +140,11 @@ class NewCaseForm(ReplyForm):
         self._only_account = accounts[0] if len(accounts) == 1 else None
         if self._only_account is not None:
             del self.fields["account"]  # nothing to choose, and nothing to forge
+
+    def clean_subject(self) -> str:
+        # The subject becomes the short description: the case's rule (required once
+        # control characters are gone, one line, at most 200 characters).
+        return clean_short_description(self.cleaned_data.get("subject", ""))
 
     def clean_related_case(self) -> Case | None:
         """A case the user can see, or the same "not found" for a foreign or missing ID."""

@@ -123,3 +123,10 @@ def test_typed_markers_cannot_fake_a_search_highlight(seller_client, case):
 
 def test_the_rule_keeps_tabs_line_breaks_and_format_characters():
     assert clean_body("a\tb\r\nc\u200dd\u202ee") == "a\tb\nc\u200dd\u202ee"
+
+
+def test_a_new_case_subject_of_only_control_characters_is_required_again(seller_client):
+    response = seller_client.post("/cases/new/", _data(subject="\x02\x03\x1b", body="Hello"))
+    assert response.status_code == 200
+    assert "Enter a short description." in response.text
+    assert not Message.objects.exists()
