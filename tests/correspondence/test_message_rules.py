@@ -130,3 +130,18 @@ def test_a_new_case_subject_of_only_control_characters_is_required_again(seller_
     assert response.status_code == 200
     assert "Enter a short description." in response.text
     assert not Message.objects.exists()
+
+
+def test_markers_in_text_stored_before_the_rule_do_not_fake_a_highlight(seller_client, case):
+    from cases.services import case_search_entry_add
+
+    # Written around the services, as older data may be.
+    message = Message.objects.create(
+        case=case, direction="seller", body="old \x02fake\x03 refund text"
+    )
+    case_search_entry_add(
+        case_id=case.pk, message_id=message.pk, subject="", body=message.body, file_names=[]
+    )
+    page = seller_client.get("/cases/", {"q": "refund"}).text
+    assert "<mark>refund</mark>" in page
+    assert "<mark>fake</mark>" not in page
