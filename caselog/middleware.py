@@ -5,10 +5,9 @@ Django raises `RequestDataTooBig` (form fields over DATA_UPLOAD_MAX_MEMORY_SIZE)
 own reason (too much text, too many files, too many fields), not a generic "too
 large". This middleware parses POST bodies first, and also refuses a body whose
 declared length cannot fit the attachment rules, before reading it. In both
-cases it reads and discards the
-rest of the body (up to a bound) so the client, still sending, receives the
-answer instead of a dropped connection; then it sends the user back to the form
-with the reason, or shows the error page.
+cases it reads and discards the rest of the body (up to a bound) so the client,
+still sending, receives the answer instead of a dropped connection; then it
+sends the user back to the form with the reason, or shows the error page.
 """
 
 from __future__ import annotations
@@ -39,15 +38,10 @@ _BACK_TO = {
 }
 
 
-def max_attachment_bytes() -> int:
-    from correspondence.rules import max_attachment_bytes
-
-    return max_attachment_bytes()
-
-
 def max_request_bytes() -> int:
     """The largest body a valid form can need: 3 files at the size limit, plus the fields."""
     from correspondence.models import MAX_ATTACHMENTS
+    from correspondence.rules import max_attachment_bytes
 
     return (
         MAX_ATTACHMENTS * max_attachment_bytes()
@@ -81,7 +75,7 @@ def _discard_body(request: HttpRequest, limit: int) -> None:
 def _reason(error: Exception | None) -> str:
     """What was actually wrong with the body, in the user's words."""
     from correspondence.models import MAX_ATTACHMENTS
-    from correspondence.rules import MAX_BODY_LENGTH
+    from correspondence.rules import MAX_BODY_LENGTH, max_attachment_bytes
 
     if isinstance(error, TooManyFilesSent):
         return ngettext(

@@ -191,8 +191,8 @@ def _attempt(form: ReplyForm, action: Callable[[], Message]) -> Message | None:
 
 
 def _reply_draft(request: HttpRequest, case: Case) -> HttpResponse:
-    """ "Add a reply there" on the contact form: its subject and message, in this case's
-    reply form, ready to check and send. Nothing is sent or saved."""
+    """The contact form's "Add a reply there": its subject and message, in this
+    case's reply form, ready to check and send. Nothing is sent or saved."""
     if case.is_expired:
         return redirect(case)  # read-only: no reply form to fill
     form = ReplyForm(
