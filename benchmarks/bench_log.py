@@ -48,7 +48,8 @@ RESULTS_DIR = BENCH_DIR / "results"
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
-import bench_seed  # noqa: E402 - the sibling module, importable once BENCH_DIR is on the path
+import bench_database  # noqa: E402 - the sibling modules, importable once BENCH_DIR is on the path
+import bench_seed  # noqa: E402
 
 SLOW_QUERY_MS = 25.0
 PARTS = ("log", "plans", "export", "case", "reply", "admin", "serve")
@@ -147,6 +148,8 @@ def _setup_django(args: argparse.Namespace) -> bool:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     elif url.rstrip("/").rsplit("/", 1)[-1].split("?")[0] == "test":
         raise SystemExit("Refusing to benchmark in the database named 'test'.")
+    else:
+        bench_database.ensure_database(url)
 
     import django
 

@@ -2,11 +2,11 @@
 
     .venv/bin/python benchmarks/bench_search.py                    # SQLite
     .venv/bin/python benchmarks/bench_search.py --cases 2000       # smoke run
-    psql -h 127.0.0.1 -U postgres -c 'create database bench_search_caselog'
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_search_caselog \\
         .venv/bin/python benchmarks/bench_search.py                # PostgreSQL
 
-Its own database (default benchmarks/.data/bench_search.sqlite3), migrated, with
+Its own database (default benchmarks/.data/bench_search.sqlite3; a PostgreSQL
+database is created if missing), migrated, with
 one account "Search Shop" holding --cases cases of 5 messages each; the search
 entries are written in bulk (the FTS5 triggers / GIN index keep up as they would
 for messages posted one by one). A later run reuses a seed of the right size.
@@ -77,6 +77,11 @@ def setup(db: str | None) -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{DEFAULT_DB}"
     if os.environ["DATABASE_URL"].rstrip("/").endswith("/test"):
         raise SystemExit("refusing to use the database named 'test'")
+    if str(BENCH_DIR) not in sys.path:
+        sys.path.insert(0, str(BENCH_DIR))
+    import bench_database
+
+    bench_database.ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

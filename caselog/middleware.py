@@ -1,12 +1,13 @@
 """A request body over the limits gets a clear message, not a bare 400 or a reset.
 
-Django raises `RequestDataTooBig` (form fields over DATA_UPLOAD_MAX_MEMORY_SIZE)
-or `TooManyFilesSent` when the body is parsed. This middleware parses POST
-bodies first, and also refuses a body whose declared length cannot fit the
-attachment rules, before reading it. In both cases it reads and discards the
-rest of the body (up to a bound) so the client, still sending, receives the
-answer instead of a dropped connection; then it sends the user back to the form
-with the reason, or shows the error page.
+Django raises `RequestDataTooBig` (form fields over DATA_UPLOAD_MAX_MEMORY_SIZE),
+`TooManyFilesSent` or `TooManyFieldsSent` when the body is parsed; each gets its
+own reason (too much text, too many files, too many fields), not a generic "too
+large". This middleware parses POST bodies first, and also refuses a body whose
+declared length cannot fit the attachment rules, before reading it. In both
+cases it reads and discards the rest of the body (up to a bound) so the client,
+still sending, receives the answer instead of a dropped connection; then it
+sends the user back to the form with the reason, or shows the error page.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +72,38 @@ def _discard_body(request: HttpRequest, limit: int) -> None:
         pass
 
 
-def _too_large_response(request: HttpRequest) -> HttpResponse:
-    text = _(
-        "What you sent is too large, so nothing was saved. Each file may be at most "
-        "%(size)s, with up to 3 files per message, and a message at most 20,000 "
-        "characters. Please try again with smaller files."
-    ) % {"size": filesizeformat(settings.CASELOG_MAX_ATTACHMENT_MB * 1024 * 1024)}
+def _reason(error: Exception | None) -> str:
+    """What was actually wrong with the body, in the user's words."""
+    from correspondence.models import MAX_ATTACHMENTS
+    from correspondence.rules import MAX_BODY_LENGTH, max_attachment_bytes
+
+    if isinstance(error, TooManyFilesSent):
+        return ngettext(
+            "You sent more files than a message can carry, so nothing was saved. "
+            "Attach at most %(max)d file.",
+            "You sent more files than a message can carry, so nothing was saved. "
+            "Attach at most %(max)d files.",
+            MAX_ATTACHMENTS,
+        ) % {"max": MAX_ATTACHMENTS}
+    if isinstance(error, TooManyFieldsSent):
+        return _(
+            "The form sent more fields than this site accepts, so nothing was saved. "
+            "Reload the page and fill in the form again."
+        )
+    if isinstance(error, RequestDataTooBig):
+        return _(
+            "The text you sent is too long, so nothing was saved. A message may be at "
+            "most %(max)s characters; attach longer text as a file."
+        ) % {"max": number_format(MAX_BODY_LENGTH, force_grouping=True)}
+    return _(
+        "The files you sent are too large together, so nothing was saved. Each file may "
+        "be at most %(size)s, with up to %(max)d files per message. Please try again "
+        "with smaller files."
+    ) % {"size": filesizeformat(max_attachment_bytes()), "max": MAX_ATTACHMENTS}
+
+
+def _too_large_response(request: HttpRequest, error: Exception | None = None) -> HttpResponse:
+    text = _reason(error)
     try:
         match = resolve(request.path_info)
     except Resolver404:
@@ -83,7 +112,8 @@ def _too_large_response(request: HttpRequest) -> HttpResponse:
     if back is not None and request.user.is_authenticated:
         messages.error(request, text)
         return redirect(reverse(back, kwargs=match.kwargs), permanent=False)
-    return render(request, "400.html", {"reason": text}, status=413)
+    status = 400 if isinstance(error, TooManyFilesSent | TooManyFieldsSent) else 413
+    return render(request, "400.html", {"reason": text}, status=status)
 
 
 class RequestTooLargeMiddleware:
@@ -102,5 +132,5 @@ class RequestTooLargeMiddleware:
             except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as error:
                 logger.warning("Refused a request body: %s", error)
                 _discard_body(request, 2 * limit)
-                return _too_large_response(request)
+                return _too_large_response(request, error)
         return self.get_response(request)

@@ -1,6 +1,6 @@
 """The case log's filters and sort, as a django-filter FilterSet.
 
-The GET parameters are a documented, stable contract (see SPEC "Case log"):
+The GET parameters are a documented, stable contract (docs/contract.md):
 q, state (repeatable), created_from, created_to, email, mine, o, per_page.
 A malformed value becomes a form error and is ignored; it never fails the page.
 """
@@ -163,7 +163,9 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         condition = Q(short_description__icontains=value)
         digits = value.replace(" ", "")
-        if digits.isdigit() and len(digits) <= 10:
+        # isdecimal, not isdigit: "²" or "①" are digits that int() refuses; the
+        # decimal digits of every script ("١٢٣", "１２３") are numbers int() reads.
+        if digits.isdecimal() and len(digits) <= 10:
             condition |= Q(pk=int(digits))
         # Message subjects, bodies and file names, through the full-text index;
         # `queryset` holds only the user's visible cases, so nothing else matches.

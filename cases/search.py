@@ -144,7 +144,8 @@ def excerpt(text: str, terms: list[str], *, width: int = 160) -> str | None:
     HTML), and the page's snippets are one indexed read, not a full-text query per
     message.
     """
-    text = " ".join(text.split())
+    # Text stored before control characters were refused may hold the markers.
+    text = " ".join(text.replace(START, " ").replace(STOP, " ").split())
     folded = _fold(text)
     if not all(_term_pattern((term,)).search(folded) for term in terms):
         return None

@@ -8,6 +8,7 @@ does not allow.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,11 @@ class CaseStateError(Exception):
 
 class StaleCaseError(Exception):
     """The case changed since the form was loaded; the save was refused."""
+
+
+class RepeatedSaveError(StaleCaseError):
+    """The form was sent again (a double click, a resubmit) after its first send had
+    saved exactly these values: nothing to refuse, and nothing more to write."""
 
 
 def account_member_emails(account_id: int) -> list[str]:
@@ -199,6 +205,20 @@ def case_transition(
     return case
 
 
+def _is_repeat(case: Case, actor: Any, new_values: dict[str, Any]) -> bool:
+    """True when what is stored is what the form says, and the last edit of these
+    fields was this user's: the form's first send saved it."""
+    if any(getattr(case, field) != value for field, value in new_values.items()):
+        return False
+    last_editor = (
+        CaseHistory.objects.filter(case=case, field__in=list(new_values))
+        .order_by("-changed_at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    return last_editor is not None and last_editor == getattr(actor, "pk", None)
+
+
 def case_update(
     *,
     case: Case,
@@ -221,6 +241,8 @@ def case_update(
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.version != expected_version:
+            if _is_repeat(locked, actor, new_values):
+                raise RepeatedSaveError(_("Your changes were saved."))
             raise StaleCaseError(
                 _(
                     "Someone else changed this case while you were editing it. "
@@ -317,6 +339,21 @@ class HandOffSummary:
     cc_removed: int
 
 
+def _on_cc_list(email: str) -> Q:
+    """Cases whose CC list may hold `email` (callers check `email in case.cc_list`).
+
+    A lookup in the list's JSON text, quoted as a JSON string so that
+    "ann@x.de" does not match "joann@x.de". SQLite keeps JSON ASCII-escaped
+    ("m\\u00fcller.de"), PostgreSQL as typed ("müller.de"): both spellings are
+    looked for, so an address with any letter is found on both databases.
+    """
+    spellings = {json.dumps(email), json.dumps(email, ensure_ascii=False)}
+    condition = Q()
+    for spelling in spellings:
+        condition |= Q(cc_list__icontains=spelling)
+    return condition
+
+
 def cases_hand_off_plan(
     *, account: SellerAccount, from_email: str, lock: bool = False
 ) -> HandOffPlan:
@@ -327,7 +364,7 @@ def cases_hand_off_plan(
     email = normalize_email(from_email)
     queryset = (
         Case.objects.filter(account=account)
-        .filter(Q(primary_email=email) | Q(cc_list__icontains=email))
+        .filter(Q(primary_email=email) | _on_cc_list(email))
         .exclude(expired_q())
         .order_by("-created_at", "-id")
     )

@@ -7,6 +7,7 @@ and takes them off every CC list, in one confirmed step
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.access import accounts_of, cases_visible_to
-from cases.models import CaseState, SellerAccount
+from cases.models import CaseState, SellerAccount, expired_q
 from cases.services import account_member_emails, cases_hand_off, cases_hand_off_plan
 from cases.validators import normalize_email
 
@@ -45,18 +46,42 @@ def _open_counts(user: Any, account: SellerAccount) -> dict[str, int]:
     return dict(rows)
 
 
+def _copied_only(user: Any, account: SellerAccount, known: set[str]) -> list[str]:
+    """Addresses on the CC lists of the account's current cases that are neither an
+    authorized user nor an owner: a former colleague who owns nothing but is still
+    copied (and so still mailed), or an outside address. One query; no row per case."""
+    lists = (
+        cases_visible_to(user)
+        .filter(account=account)
+        .exclude(expired_q())
+        .exclude(cc_list=[])
+        .values_list("cc_list", flat=True)
+    )
+    return sorted({address for cc_list in lists.iterator() for address in cc_list} - known)
+
+
 class HandOffForm(forms.Form):
     from_email = forms.ChoiceField(label=gettext_lazy("Hand off the cases of"))
     # An e-mail field, not a choice: a forged address gets the service's clear refusal.
     to_email = forms.EmailField(label=gettext_lazy("To"), widget=forms.Select)
 
-    def __init__(self, *args: Any, members: list[str], former: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        members: list[str],
+        former: list[str],
+        copied: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.members = members
         former_label = _("%(email)s (no longer an authorized user)")
-        self.fields["from_email"].choices = [(e, e) for e in members] + [
-            (e, former_label % {"email": e}) for e in former
-        ]
+        copied_label = _("%(email)s (only on CC lists)")
+        self.fields["from_email"].choices = (
+            [(e, e) for e in members]
+            + [(e, former_label % {"email": e}) for e in former]
+            + [(e, copied_label % {"email": e}) for e in copied]
+        )
         self.fields["to_email"].widget.choices = [(e, e) for e in members]
         # EmailField gives its widget maxlength, which a <select> must not have (HTML).
         self.fields["to_email"].widget.attrs.pop("maxlength", None)
@@ -93,7 +118,8 @@ def team_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     members = account_member_emails(account.pk)
     counts = _open_counts(request.user, account)
     former = sorted(email for email in counts if email not in members)
-    form = HandOffForm(request.POST or None, members=members, former=former)
+    copied = _copied_only(request.user, account, {*members, *former})
+    form = HandOffForm(request.POST or None, members=members, former=former, copied=copied)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if "confirm" not in request.POST:
@@ -110,8 +136,9 @@ def team_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         else:
             messages.success(request, hand_off_message(summary))
             return redirect("team", account.pk)
-    people = [(email, counts.get(email, 0), True) for email in members]
-    people += [(email, counts[email], False) for email in former]
+    people = [(email, counts.get(email, 0), "member") for email in members]
+    people += [(email, counts[email], "former") for email in former]
+    people += [(email, 0, "copied") for email in copied]
     return render(request, "cases/team.html", {"account": account, "people": people, "form": form})
 
 

@@ -12,6 +12,19 @@ from django.utils.translation import ngettext
 from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX
 
 _SEPARATORS = re.compile(r"[\s,;]+")
+# C0 and C1 control characters but tab, line feed and carriage return: nothing a
+# person types means them, and some (\x02, \x03) are the search highlighter's
+# markers. Format characters (Cf: bidi marks, joiners in emoji) are real text.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_control_characters(text: str) -> str:
+    """`text` without control characters (tab, line feed and CR kept); CRLF as LF.
+
+    The one rule for what a person types into a case or a message (short
+    description, subject, body), applied by the forms and again by the services.
+    """
+    return _CONTROL_CHARACTERS.sub("", (text or "").replace("\r\n", "\n"))
 
 
 def normalize_email(address: str) -> str:
@@ -60,7 +73,7 @@ def parse_cc_list(raw: str | list[str]) -> list[str]:
 
 
 def clean_short_description(value: str) -> str:
-    value = " ".join((value or "").split())
+    value = " ".join(strip_control_characters(value).split())
     if not value:
         raise ValidationError(_("Enter a short description."), code="required")
     if len(value) > SHORT_DESCRIPTION_MAX:

@@ -14,7 +14,7 @@ from cases.export import csv_export_response
 from cases.forms import CaseEditForm
 from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState
 from cases.selectors import case_log
-from cases.services import StaleCaseError, case_update
+from cases.services import RepeatedSaveError, StaleCaseError, case_update
 
 EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
@@ -76,6 +76,9 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
                 **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
             )
+        except RepeatedSaveError as repeat:
+            messages.success(request, str(repeat))
+            return redirect(case)
         except StaleCaseError as error:
             case = get_case_for_user(request.user, case_id)
             form.add_error(None, str(error))

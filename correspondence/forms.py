@@ -17,10 +17,17 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.access import get_case_for_user
 from cases.models import SHORT_DESCRIPTION_MAX, Case, SellerAccount
+from cases.validators import clean_short_description
 from correspondence.models import MAX_ATTACHMENTS, Message
-from correspondence.rules import ALLOWED_EXTENSIONS, max_attachment_bytes, validate_uploads
+from correspondence.rules import (
+    ALLOWED_EXTENSIONS,
+    MAX_BODY_LENGTH,
+    clean_body,
+    clean_subject,
+    max_attachment_bytes,
+    validate_uploads,
+)
 
-MAX_BODY_LENGTH = 20_000
 RELATED_NOT_FOUND = _("No case with this ID was found among your cases.")
 
 
@@ -70,7 +77,6 @@ class ReplyForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["body"].max_length = MAX_BODY_LENGTH
         self.fields["body"].widget.attrs["maxlength"] = MAX_BODY_LENGTH
         self.fields["attachments"].help_text = _(
             "Up to %(max)d files, %(size)s each: %(types)s."
@@ -79,6 +85,12 @@ class ReplyForm(forms.ModelForm):
             "size": filesizeformat(max_attachment_bytes()),
             "types": ", ".join(ALLOWED_EXTENSIONS),
         }
+
+    def clean_subject(self) -> str:
+        return clean_subject(self.cleaned_data.get("subject", ""))
+
+    def clean_body(self) -> str:
+        return clean_body(self.cleaned_data.get("body", ""))
 
     def clean_attachments(self) -> list[Any]:
         files = self.cleaned_data.get("attachments") or []
@@ -128,6 +140,11 @@ class NewCaseForm(ReplyForm):
         self._only_account = accounts[0] if len(accounts) == 1 else None
         if self._only_account is not None:
             del self.fields["account"]  # nothing to choose, and nothing to forge
+
+    def clean_subject(self) -> str:
+        # The subject becomes the short description: the case's rule (required once
+        # control characters are gone, one line, at most 200 characters).
+        return clean_short_description(self.cleaned_data.get("subject", ""))
 
     def clean_related_case(self) -> Case | None:
         """A case the user can see, or the same "not found" for a foreign or missing ID."""

@@ -1,9 +1,11 @@
-"""The one place for the attachment rules: how many, how big, which types.
+"""The one place for the rules of a message: its text, and its attachments (how
+many, how big, which types).
 
-The reply form calls these for a friendly error and `correspondence.services`
-calls them again inside the transaction, so no other path (admin, shell) can get
-around them. A type is accepted only when the extension is on the allow-list
-*and* the content looks like that type: a renamed HTML page is not a PNG.
+The reply and contact forms call these for a friendly error and
+`correspondence.services` calls them again inside the transaction, so no other
+path (admin, shell) can get around them. A file type is accepted only when the
+extension is on the allow-list *and* the content looks like that type: a renamed
+HTML page is not a PNG.
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from correspondence.models import MAX_ATTACHMENTS
+from cases.validators import strip_control_characters
+from correspondence.models import MAX_ATTACHMENTS, Message
 
+MAX_BODY_LENGTH = 20_000
+MAX_SUBJECT_LENGTH = Message._meta.get_field("subject").max_length or 200
 MAX_NAME_LENGTH = 255
 _SNIFF_BYTES = 2048
 # What a browser would sniff as HTML/XML even in a file called .txt or .csv.
@@ -130,6 +136,42 @@ ALLOWED_TYPES: dict[str, FileType] = {
 ALLOWED_EXTENSIONS = tuple(ALLOWED_TYPES)
 
 
+def clean_body(raw: str) -> str:
+    """A message's text: no control characters, trimmed, 1 to MAX_BODY_LENGTH characters.
+
+    Line breaks count as one character (CRLF becomes LF), as the browser counts them
+    against the text box's `maxlength`.
+    """
+    body = strip_control_characters(raw).strip()
+    if not body:
+        raise ValidationError(_("Write a message."), code="required")
+    if len(body) > MAX_BODY_LENGTH:
+        raise ValidationError(
+            _(
+                "A message can be at most %(max)s characters long; this one has %(count)s. "
+                "Shorten it, or attach the rest as a text file."
+            ),
+            code="max_length",
+            params={
+                "max": number_format(MAX_BODY_LENGTH, force_grouping=True),
+                "count": number_format(len(body), force_grouping=True),
+            },
+        )
+    return body
+
+
+def clean_subject(raw: str) -> str:
+    """A message's subject: one line, no control characters, at most 200 characters."""
+    subject = " ".join(strip_control_characters(raw).split())
+    if len(subject) > MAX_SUBJECT_LENGTH:
+        raise ValidationError(
+            _("A subject can be at most %(max)d characters long; this one has %(count)d."),
+            code="max_length",
+            params={"max": MAX_SUBJECT_LENGTH, "count": len(subject)},
+        )
+    return subject
+
+
 @dataclass(frozen=True)
 class CleanUpload:
     """What the service stores about an accepted file."""
@@ -189,9 +231,10 @@ def validate_upload(file: Any) -> CleanUpload:
     limit = max_attachment_bytes()
     if size > limit:
         raise ValidationError(
-            _("“%(name)s” is %(size)s; each file may be at most %(max)s."),
+            # No size beside the limit: one byte over reads "10.0 MB" like the limit.
+            _("“%(name)s” is larger than the limit: each file may be at most %(max)s."),
             code="too_big",
-            params={"name": name, "size": filesizeformat(size), "max": filesizeformat(limit)},
+            params={"name": name, "max": filesizeformat(limit)},
         )
     extension = os.path.splitext(name)[1].lower().lstrip(".")
     file_type = ALLOWED_TYPES.get(extension)

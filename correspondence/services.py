@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -30,7 +30,7 @@ from cases.services import (
 )
 from correspondence.models import Attachment, Message, attachment_path, new_token
 from correspondence.notifications import notify_seller, notify_support
-from correspondence.rules import validate_uploads
+from correspondence.rules import clean_body, clean_subject, validate_uploads
 
 
 class DuplicateSubmissionError(Exception):
@@ -77,15 +77,12 @@ def _write_message(
 ) -> Message:
     """Create the message and its attachments; record each stored name in `written`."""
     uploads = validate_uploads(files)
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError(_("Write a message."), code="required")
     message = Message.objects.create(
         case=case,
         author=author,
         direction=direction,
-        subject=" ".join((subject or "").split())[:200],
-        body=body,
+        subject=clean_subject(subject),
+        body=clean_body(body),
         recipients=[case.primary_email, *case.cc_list],
         client_token=client_token or None,
     )

@@ -191,9 +191,33 @@ def _attempt(form: ReplyForm, action: Callable[[], Message]) -> Message | None:
     return None
 
 
+def _reply_draft(request: HttpRequest, case: Case) -> HttpResponse:
+    """The contact form's "Add a reply there": its subject and message, in this
+    case's reply form, ready to check and send. Nothing is sent or saved."""
+    if case.is_expired:
+        return redirect(case)  # read-only: no reply form to fill
+    form = ReplyForm(
+        initial={
+            "subject": request.POST.get("subject", "")[:SHORT_DESCRIPTION_MAX],
+            "body": request.POST.get("body", ""),
+        }
+    )
+    messages.info(request, _("Your text is in the reply form below: check it, then send it."))
+    dropped = _sent_file_names(request)
+    if dropped:
+        messages.warning(
+            request,
+            _("Files cannot be carried from one page to another: attach %(names)s again.")
+            % {"names": ", ".join(dropped)},
+        )
+    return _render_detail(request, case, form)
+
+
 @require_POST
 def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(request.user, case_id)
+    if "draft" in request.POST:
+        return _reply_draft(request, case)
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_detail(request, case, form)
@@ -239,11 +263,23 @@ def _similar_to(user: Any, subject: str) -> list[Case]:
 
 
 def _render_new(
-    request: HttpRequest, form: NewCaseForm, subject: str | None = None
+    request: HttpRequest,
+    form: NewCaseForm,
+    subject: str | None = None,
+    dropped_files: list[str] | None = None,
 ) -> HttpResponse:
     similar = None if subject is None else _similar_to(request.user, subject)
-    context = {"form": form, "similar": similar, "checked": subject is not None}
+    context = {
+        "form": form,
+        "similar": similar,
+        "checked": subject is not None,
+        "dropped_files": dropped_files,
+    }
     return render(request, "correspondence/case_new.html", context)
+
+
+def _sent_file_names(request: HttpRequest) -> list[str]:
+    return [file.name for file in request.FILES.getlist("attachments") if file.name]
 
 
 @require_http_methods(["GET", "POST"])
@@ -253,8 +289,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("You are not an authorized user of any seller account."))
     if "check" in request.POST:
         # Only a look-up: nothing is validated or saved, and the typed text comes back.
+        # A page cannot give files back to a file input: say which ones to attach again
+        # (with JavaScript, the check is a look-up beside the form and keeps them).
         form = NewCaseForm(accounts=accounts, user=request.user, initial=request.POST.dict())
-        return _render_new(request, form, subject=request.POST.get("subject", ""))
+        subject = request.POST.get("subject", "")
+        return _render_new(request, form, subject=subject, dropped_files=_sent_file_names(request))
     form = NewCaseForm(
         request.POST or None,
         request.FILES or None,

@@ -55,3 +55,38 @@ def test_the_hello_view_is_only_in_the_benchmark_urls(client, db, settings):
     response = client.get("/bench-hello/")
     assert response.status_code == 200
     assert response.content == b"hello"
+
+
+def test_a_missing_postgresql_benchmark_database_is_created():
+    """`DATABASE_URL=postgres://…/bench_caselog make bench` on a server without it."""
+    import os
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        pytest.skip("needs a PostgreSQL server (DATABASE_URL=postgres://…)")
+    psycopg = pytest.importorskip("psycopg")
+    bench_database = _load("bench_database")
+    name = f"bench_probe_{uuid.uuid4().hex[:12]}"
+    target = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    try:
+        assert bench_database.ensure_database(target) is True
+        with psycopg.connect(target, connect_timeout=10) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == (name,)
+        assert bench_database.ensure_database(target) is False  # already there: kept
+    finally:
+        admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize("name", ["test", "postgres", "template1", ""])
+def test_the_benchmark_refuses_shared_databases(name):
+    bench_database = _load("bench_database")
+    with pytest.raises(SystemExit):
+        bench_database.ensure_database(f"postgres://postgres@127.0.0.1:5432/{name}")
+
+
+def test_sqlite_urls_are_left_alone():
+    assert _load("bench_database").ensure_database("sqlite:///tmp/x.sqlite3") is False

@@ -1,18 +1,21 @@
 // Progressive enhancement of the contact form: similar open cases appear while the
-// subject is typed. Without this file, "Check for similar cases" does the same.
+// subject is typed, and "Check for similar cases" looks them up beside the form
+// instead of sending it, so attached files stay attached. Without this file, the
+// button reloads the page (and says which files to attach again).
 document.addEventListener("DOMContentLoaded", () => {
   const box = document.getElementById("similar-cases");
   const subject = document.querySelector(".new-case-form input[name=subject]");
+  const check = document.querySelector(".new-case-form button[name=check]");
   if (!box || !subject) return;
   let timer = null;
   let controller = null;
   let last = subject.value.trim();
-  const look = async () => {
+  const look = async ({ force = false } = {}) => {
     const text = subject.value.trim();
-    if (text === last) return;
+    if (text === last && !force) return;
     last = text;
     if (controller) controller.abort();
-    if (text.length < 3) { box.replaceChildren(); return; }
+    if (text.length < 3 && !force) { box.replaceChildren(); return; }
     controller = new AbortController();
     const url = `${box.dataset.similarUrl}?subject=${encodeURIComponent(text)}`;
     try {
@@ -33,4 +36,11 @@ document.addEventListener("DOMContentLoaded", () => {
     clearTimeout(timer);
     timer = setTimeout(look, 350);
   });
+  if (check) {
+    check.addEventListener("click", (event) => {
+      event.preventDefault();
+      clearTimeout(timer);
+      look({ force: true });
+    });
+  }
 });

@@ -9,6 +9,7 @@ from cases.models import Case, CaseState
 from correspondence.services import case_open, message_post
 from tests.browser.conftest import login
 from tests.conftest import make_case
+from tests.correspondence.conftest import PDF
 
 
 def test_search_a_word_only_in_a_message_and_open_the_case(
@@ -77,14 +78,65 @@ def test_a_duplicate_suggestion_while_writing_a_new_case(
     expect(suggestion).to_have_count(1)
     expect(suggestion).to_contain_text(str(existing.id))
     page.screenshot(path="/tmp/beyond-duplicate.png", full_page=True)  # noqa: S108
-    # Without the script, the button does the same.
+    # The button looks up the same list beside the form, without sending it.
     page.get_by_role("button", name="Check for similar cases").click()
     expect(page.locator("#similar-cases .similar-case")).to_have_count(1)
+    expect(page).to_have_url(f"{live_server.url}/cases/new/")
     expect(page.locator("textarea[name=body]")).to_have_value("Still waiting for my money.")
-    page.get_by_role("link", name="Add a reply there").click()
-    expect(page).to_have_url(f"{live_server.url}/cases/{existing.id}/#reply-heading")
-    expect(page.locator(".reply-form")).to_be_visible()
+    page.get_by_role("button", name="Add a reply there").click()
+    expect(page).to_have_url(f"{live_server.url}/cases/{existing.id}/reply/#reply-heading")
+    reply = page.locator(".reply-form")
+    expect(reply).to_be_visible()
+    expect(reply.locator("input[name=subject]")).to_have_value("refund order")
+    expect(reply.locator("textarea[name=body]")).to_have_value("Still waiting for my money.")
+    page.screenshot(path="/tmp/beyond-reply-there.png", full_page=True)  # noqa: S108
     assert Case.objects.count() == 2
+    reply.get_by_role("button", name="Send").click()
+    expect(page.locator(".alert-success")).to_contain_text("Your message was sent")
+    assert existing.messages.count() == 2
+
+
+def test_checking_for_similar_cases_keeps_the_attached_files(
+    page: Page, live_server, transactional_db, account, seller, tmp_path
+):
+    case_open(account=account, author=seller, subject="Refund not received", body="Hi")
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(PDF)
+    login(page, live_server, seller)
+    page.goto(f"{live_server.url}/cases/new/")
+    page.fill("input[name=subject]", "Refund again")
+    page.fill("textarea[name=body]", "See the scan.")
+    page.set_input_files("input[name=attachments]", str(scan))
+    page.get_by_role("button", name="Check for similar cases").click()
+    expect(page.locator("#similar-cases .similar-case")).to_have_count(1)
+    assert page.eval_on_selector("input[name=attachments]", "input => input.files.length") == 1
+    # Enter in the subject opens the case (the suggestions' buttons are not the default).
+    page.locator("input[name=subject]").press("Enter")
+    expect(page.locator(".alert-success")).to_contain_text("is open")
+    new = Case.objects.get(short_description="Refund again")
+    assert [a.original_name for m in new.messages.all() for a in m.attachments.all()] == [
+        "scan.pdf"
+    ]
+
+
+def test_without_javascript_the_check_says_which_files_to_attach_again(
+    browser, live_server, transactional_db, account, seller, tmp_path
+):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(PDF)
+    login(page, live_server, seller)
+    page.goto(f"{live_server.url}/cases/new/")
+    expect(page.locator(".check-keeps-no-files")).to_be_visible()
+    page.fill("input[name=subject]", "Refund again")
+    page.set_input_files("input[name=attachments]", str(scan))
+    page.get_by_role("button", name="Check for similar cases").click()
+    expect(page.locator(".dropped-files")).to_contain_text("attach scan.pdf again")
+    expect(page.locator("input[name=subject]")).to_have_value("Refund again")
+    page.screenshot(path="/tmp/beyond-nojs-check.png", full_page=True)  # noqa: S108
+    context.close()
+    assert not Case.objects.exists()
 
 
 def test_hand_off_a_colleagues_cases(

@@ -162,6 +162,53 @@ def test_a_stale_form_is_refused(seller_client, colleague, case):
     assert edit(seller_client, case, short_description="Now mine").status_code == 302
 
 
+def test_a_double_submitted_form_says_it_was_saved(seller_client, case):
+    """The same form sent twice (a double click): the second send finds its own save."""
+    loaded_version = case.version
+    changes = {"short_description": "Refund still missing", "cc_list": "ann@example.com"}
+    first = edit(seller_client, case, version=loaded_version, **changes)
+    assert first.status_code == 302
+    second = seller_client.post(
+        url(case),
+        {"primary_email": "seller@example.com", "version": loaded_version, **changes},
+        follow=True,
+    )
+    assert second.redirect_chain == [(f"/cases/{case.id}/", 302)]
+    assert "Your changes were saved." in second.text
+    assert "Someone else changed this case" not in second.text
+    assert CaseHistory.objects.filter(field="short_description").count() == 1
+    case.refresh_from_db()
+    assert case.short_description == "Refund still missing"
+    assert case.cc_list == ["ann@example.com"]
+
+
+def test_the_same_values_saved_by_a_colleague_are_still_a_conflict(seller_client, colleague, case):
+    loaded_version = case.version
+    case_update(
+        case=case,
+        actor=colleague,
+        expected_version=loaded_version,
+        primary_email="seller@example.com",
+        cc_list=[],
+        short_description="Same words",
+    )
+    response = edit(
+        seller_client, case, version=loaded_version, short_description="Same words", cc_list=""
+    )
+    assert response.status_code == 200
+    assert "Someone else changed this case" in response.text
+
+
+def test_a_repeat_with_other_values_than_saved_is_still_a_conflict(seller_client, case):
+    loaded_version = case.version
+    assert edit(seller_client, case, version=loaded_version, short_description="One").status_code
+    response = edit(seller_client, case, version=loaded_version, short_description="Two")
+    assert response.status_code == 200
+    assert "Someone else changed this case" in response.text
+    case.refresh_from_db()
+    assert case.short_description == "One"
+
+
 def test_an_expired_case_cannot_be_edited(account, seller, seller_client):
     expired = make_case(account, owner=seller, state=CaseState.RESOLVED, resolved_days_ago=60)
     for response in (seller_client.get(url(expired)), edit(seller_client, expired)):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
-from cases.models import Case, CaseHistory, CaseState, Membership
-from cases.services import cases_hand_off
+from cases.models import Case, CaseHistory, CaseState, Membership, SellerAccount
+from cases.services import cases_hand_off, cases_hand_off_plan
 from tests.conftest import make_case, make_user
 
 
@@ -149,3 +153,86 @@ def test_another_accounts_cases_are_untouched(account, seller, colleague, other_
     assert (summary.moved, summary.cc_removed) == (0, 0)
     theirs.refresh_from_db()
     assert theirs.cc_list == ["colleague@example.com"]
+
+
+# --- addresses with any letters, and people who are only copied ----------------------
+
+
+@pytest.mark.parametrize("address", ["jane@müller.de", "zoe@zoë.example", "info@παράδειγμα.δοκιμή"])
+def test_a_non_ascii_address_is_taken_off_every_cc_list(seller_client, account, seller, address):
+    leaving = make_user(address, account=account)
+    owned = make_case(account, owner=leaving, cc_list=["boss@example.com"])
+    copied = [
+        make_case(account, owner=seller, cc_list=[address]),
+        make_case(account, owner=seller, cc_list=["x@example.com", address]),
+    ]
+    # The same letters in a longer address are another person: left alone.
+    other = make_case(account, owner=seller, cc_list=[f"a{address}"])
+    data = {"from_email": address, "to_email": seller.email, "confirm": "1"}
+    response = seller_client.post(team_url(account), data, follow=True)
+    assert f"{address} removed from 2 CC lists" in response.text
+    assert "1 case handed" in response.text
+    for case in copied:
+        case.refresh_from_db()
+        assert address not in case.cc_list
+    owned.refresh_from_db()
+    assert owned.primary_email == seller.email
+    other.refresh_from_db()
+    assert other.cc_list == [f"a{address}"]
+    assert leaving.email == address
+
+
+def test_a_former_user_who_is_only_copied_can_be_chosen_and_removed(
+    seller_client, account, seller, colleague
+):
+    copied = make_case(account, owner=seller, cc_list=["colleague@example.com"])
+    Membership.objects.filter(user=colleague).delete()
+    page = seller_client.get(team_url(account)).text
+    assert '<option value="colleague@example.com">' in page
+    assert "colleague@example.com (only on CC lists)" in page
+    data = {"from_email": colleague.email, "to_email": seller.email}
+    review = seller_client.post(team_url(account), data).text
+    assert "colleague@example.com will be removed from 1 CC list." in review
+    data["confirm"] = "1"
+    response = seller_client.post(team_url(account), data, follow=True)
+    assert "colleague@example.com removed from 1 CC list" in response.text
+    copied.refresh_from_db()
+    assert copied.cc_list == []
+
+
+def test_an_address_copied_only_on_expired_cases_is_not_offered(seller_client, account, seller):
+    make_case(
+        account,
+        owner=seller,
+        state=CaseState.RESOLVED,
+        resolved_days_ago=90,
+        cc_list=["gone@example.com"],
+    )
+    assert "gone@example.com" not in seller_client.get(team_url(account)).text
+
+
+def _valid_address(local: str, label: str) -> str | None:
+    from cases.validators import normalize_email
+
+    try:
+        return normalize_email(f"{local}@{label}.example")
+    except ValidationError:
+        return None
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(
+    local=st.from_regex(r"[a-z][a-z0-9._-]{0,10}", fullmatch=True),
+    label=st.text(alphabet=st.characters(categories=["Ll", "Lo", "Nd"]), min_size=1, max_size=12),
+)
+@pytest.mark.django_db
+def test_the_hand_off_finds_an_address_with_any_letters_on_every_cc_list(local, label):
+    address = _valid_address(local, label)
+    assume(address is not None)
+    account = SellerAccount.objects.create(name=f"Shop {uuid.uuid4()}")
+    owner = make_user(f"owner-{uuid.uuid4().hex[:8]}@example.com", account=account)
+    on_it = make_case(account, owner=owner, cc_list=["first@example.com", address])
+    near = make_case(account, owner=owner, cc_list=[f"x{address}"])
+    plan = cases_hand_off_plan(account=account, from_email=address)
+    assert [case.pk for case in plan.copied] == [on_it.pk]
+    assert near.pk not in [case.pk for case in plan.copied]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from cases.models import Case, CaseState
+from correspondence.models import Attachment, Message
 from correspondence.services import case_open
 from tests.conftest import make_case
+from tests.correspondence.conftest import pdf
 
 NEW = "/cases/new/"
 
@@ -34,10 +36,67 @@ def test_check_shows_similar_open_cases_and_saves_nothing(seller_client, account
     suggestions = re.findall(r'<li class="similar-case"><a href="/cases/(\d+)/"', response.text)
     assert suggestions == [str(refund.id)]
     assert str(resolved.id) not in suggestions
-    assert f'href="/cases/{refund.id}/#reply-heading"' in response.text
+    assert f'formaction="/cases/{refund.id}/reply/#reply-heading"' in response.text
     # The typed text comes back, without errors.
     assert "Where is my refund?" in response.text
     assert "Nothing was sent" not in response.text
+
+
+def test_check_without_javascript_names_the_files_to_attach_again(seller_client, account, seller):
+    open_case(account, seller, "Refund not received for order 402")
+    data = new_case_data(subject="refund", check="1")
+    data["attachments"] = [pdf("<i>invoice.pdf"), pdf("label.pdf")]
+    response = seller_client.post(NEW, data)
+    assert response.status_code == 200
+    assert Message.objects.count() == 1  # the existing case's: nothing new was saved
+    assert "The check did not keep your files: attach" in response.text
+    assert "&lt;i&gt;invoice.pdf, label.pdf again" in response.text
+
+
+def test_check_without_files_warns_of_nothing(seller_client, account, seller):
+    response = seller_client.post(NEW, new_case_data(subject="refund", check="1"))
+    assert "did not keep your files" not in response.text
+
+
+def test_the_page_warns_before_a_check_without_javascript(seller_client):
+    page = seller_client.get(NEW).text
+    warning = page.split("<noscript>")[1].split("</noscript>")[0]
+    assert "does not keep attached files" in warning
+
+
+def test_add_a_reply_there_carries_subject_and_message(seller_client, account, seller):
+    refund = open_case(account, seller, "Refund not received for order 402")
+    data = new_case_data(subject="Refund <b>again</b>", body='Still "nothing" <script>x</script>')
+    response = seller_client.post(f"/cases/{refund.id}/reply/", {**data, "draft": "1"})
+    assert response.status_code == 200
+    form = response.text.split('class="card mb-4 reply-form"')[1].split("</form>")[0]
+    assert 'value="Refund &lt;b&gt;again&lt;/b&gt;"' in form
+    assert "Still &quot;nothing&quot; &lt;script&gt;x&lt;/script&gt;</textarea>" in form
+    assert "<script>x</script>" not in response.text
+    assert "Your text is in the reply form below" in response.text
+    assert Message.objects.count() == 1  # only the case's first message: nothing was sent
+    refund.refresh_from_db()
+    assert refund.state == CaseState.OPEN
+
+
+def test_add_a_reply_there_names_files_to_attach_again(seller_client, account, seller):
+    refund = open_case(account, seller, "Refund not received")
+    data = {**new_case_data(), "draft": "1", "attachments": [pdf("scan.pdf")]}
+    response = seller_client.post(f"/cases/{refund.id}/reply/", data)
+    assert "attach scan.pdf again" in response.text
+    assert not Attachment.objects.exists()
+
+
+def test_add_a_reply_there_goes_through_the_door(
+    outsider_client, seller_client, account, seller, other_account, outsider
+):
+    theirs = open_case(other_account, outsider, "Refund not received")
+    data = {**new_case_data(), "draft": "1"}
+    assert seller_client.post(f"/cases/{theirs.id}/reply/", data).status_code == 404
+    expired = make_case(account, owner=seller, state=CaseState.RESOLVED, resolved_days_ago=90)
+    response = seller_client.post(f"/cases/{expired.id}/reply/", data)
+    assert response.status_code == 302
+    assert Message.objects.count() == 1
 
 
 def test_check_never_suggests_another_accounts_case(

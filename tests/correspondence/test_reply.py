@@ -159,6 +159,21 @@ def test_it_rejects_an_oversize_file(settings, seller_client, case, on_disk):
     assert_nothing_saved(on_disk)
 
 
+def test_a_file_one_byte_over_the_limit_is_not_said_to_be_the_limit(
+    settings, seller_client, case, on_disk
+):
+    settings.CASELOG_MAX_ATTACHMENT_MB = 10
+    big = upload("scan.pdf", PDF + b"0" * (10 * 1024 * 1024 + 1 - len(PDF)))
+
+    response = post_reply(seller_client, case, [big])
+
+    assert response.status_code == 200
+    text = response.text.replace("\xa0", " ")
+    assert "“scan.pdf” is larger than the limit: each file may be at most 10.0 MB." in text
+    assert "is 10.0 MB" not in text
+    assert_nothing_saved(on_disk)
+
+
 def test_it_requires_a_body_and_keeps_the_files_out(seller_client, case, on_disk):
     response = post_reply(seller_client, case, [pdf()], body="   ")
     assert response.status_code == 200

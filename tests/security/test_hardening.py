@@ -149,7 +149,8 @@ def test_a_body_over_the_form_limit_is_sent_back_with_a_message(settings, seller
         follow=True,
     )
     assert response.redirect_chain == [(f"/cases/{case.id}/", 302)]
-    assert "too large, so nothing was saved" in response.text
+    assert "The text you sent is too long, so nothing was saved." in response.text
+    assert "files" not in response.text.split("too long")[1].split("</div>")[0]
     assert not Message.objects.exists()
 
 
@@ -165,7 +166,28 @@ def test_files_beyond_what_a_message_can_hold_are_refused_before_reading(
         "/cases/new/", {"subject": "Big", "body": "Big file", "attachments": [big]}, follow=True
     )
     assert response.redirect_chain == [("/cases/new/", 302)]
-    assert "too large, so nothing was saved" in response.text
+    assert "The files you sent are too large together, so nothing was saved." in response.text
+    assert not Message.objects.exists()
+
+
+def test_too_many_files_say_so_not_that_they_are_too_large(settings, seller_client, case):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 4
+    data = {"body": "Files", "attachments": [pdf(f"f{i}.pdf") for i in range(5)]}
+    response = seller_client.post(f"/cases/{case.id}/reply/", data, follow=True)
+    assert response.redirect_chain == [(f"/cases/{case.id}/", 302)]
+    assert "You sent more files than a message can carry" in response.text
+    assert "Attach at most 3 files." in response.text
+    assert "too large" not in response.text
+    assert not Message.objects.exists()
+
+
+def test_too_many_fields_say_so_not_that_they_are_too_large(settings, seller_client, case):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    data = {"body": "Fields", **{f"extra{i}": "x" for i in range(20)}}
+    response = seller_client.post(f"/cases/{case.id}/reply/", data, follow=True)
+    assert response.redirect_chain == [(f"/cases/{case.id}/", 302)]
+    assert "The form sent more fields than this site accepts" in response.text
+    assert "too large" not in response.text
     assert not Message.objects.exists()
 
 
@@ -173,7 +195,7 @@ def test_an_anonymous_over_size_post_gets_the_error_page(settings, client):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
     response = client.post("/accounts/login/", {"username": "x" * 5_000, "password": "y"})
     assert response.status_code == 413
-    assert "too large, so nothing was saved" in response.text
+    assert "The text you sent is too long, so nothing was saved." in response.text
 
 
 # --- downloads ----------------------------------------------------------------------

@@ -57,9 +57,28 @@ hostile_text = st.one_of(
             "a" * 5000,
             "１２３",
             "\u202e",
+            "²",
+            "12³",
+            "①②",
+            "¼",
+            "Ⅻ",
+            "١٢٣٤",
+            "𝟙𝟚𝟛",
         ]
     ),
 )
+# Every Unicode category (surrogates cannot travel in UTF-8), with the digits that
+# are not 0-9 made frequent: superscripts, circled and fractions (No), Roman
+# numerals (Nl), and the decimal digits of other scripts (Nd).
+any_category_text = st.lists(
+    st.one_of(
+        st.characters(codec="utf-8"),
+        st.characters(categories=["Nd", "No", "Nl"]),
+        st.characters(categories=["Nd", "No", "Nl"]).map(lambda digit: f"12{digit}"),
+        st.just(" "),
+    ),
+    max_size=12,
+).map("".join)
 
 
 @pytest.fixture
@@ -73,6 +92,34 @@ def test_no_log_or_export_parameter_gives_a_server_error(params, seller_client, 
     for path in ["/cases/", "/cases/export.csv", "/cases/new/"]:
         response = seller_client.get(path, params)
         assert response.status_code in {200, 302}, (path, params)
+        if response.streaming:
+            b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("q", ["²", "12³", "¹²³⁴", "①", "½", "Ⅻ", "٣٣", "𝟙𝟚", "x² 7"])
+@pytest.mark.parametrize("path", ["/cases/", "/cases/export.csv"])
+def test_a_search_for_digits_that_are_not_0_to_9_is_no_server_error(path, q, seller, case):
+    client = Client(raise_request_exception=False)
+    client.force_login(seller)
+    response = client.get(path, {"q": q})
+    assert response.status_code in {200, 302}
+
+
+def test_a_case_id_typed_in_another_script_s_digits_finds_the_case(seller_client, case):
+    arabic_indic = str(case.id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    response = seller_client.get("/cases/", {"q": arabic_indic})
+    assert str(case.id) in response.text
+
+
+@FAST
+@given(q=st.one_of(hostile_text, any_category_text))
+def test_no_search_text_of_any_unicode_category_gives_a_server_error(q, seller, case):
+    client = Client(raise_request_exception=False)
+    client.force_login(seller)
+    for path in ["/cases/", "/cases/export.csv", "/cases/similar/"]:
+        params = {"subject": q} if path == "/cases/similar/" else {"q": q}
+        response = client.get(path, params)
+        assert response.status_code in {200, 302}, (path, q)
         if response.streaming:
             b"".join(response.streaming_content)
 
