@@ -30,7 +30,7 @@ from tests.conftest import PASSWORD, make_case, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 # A string only the French catalogue produces, per page kind: proof the page is French.
-FRENCH_LOG_TITLE = "Journal des dossiers"
+FRENCH_LOG_TITLE = "Journal des cas"
 LANGUAGES = ("en", "fr")
 
 

@@ -181,7 +181,7 @@ def test_the_language_switcher_works_by_keyboard_and_is_remembered(
     press_and_wait(page, "Enter")
 
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.locator("h1")).to_have_text("Journal des dossiers")
+    expect(page.locator("h1")).to_have_text("Journal des cas")
     assert page.url.endswith("/cases/")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookies[LANGUAGE_COOKIE] == "fr"

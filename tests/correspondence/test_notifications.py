@@ -146,7 +146,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
 @pytest.mark.parametrize(
     ("language", "headline", "open_line"),
     [
-        ("fr", "Le Support vendeur a résolu votre dossier.", "Ouvrir le dossier\u00a0:"),
+        ("fr", "Le Support vendeur a résolu votre cas.", "Ouvrir le cas\u00a0:"),
         ("en", "Seller Support resolved your case.", "Open the case:"),
         ("", "Seller Support resolved your case.", "Open the case:"),
     ],
@@ -158,7 +158,7 @@ def test_the_seller_mail_is_in_the_owners_language(case, seller, language, headl
     notify_seller(case, CaseEvent.RESOLVED)
 
     (sent,) = mail.outbox
-    assert sent.subject.startswith(f"[{'Dossier' if language == 'fr' else 'Case'} {case.id}]")
+    assert sent.subject.startswith(f"[{'Cas' if language == 'fr' else 'Case'} {case.id}]")
     assert headline in sent.subject
     assert headline in sent.body
     assert open_line in sent.body
@@ -172,7 +172,7 @@ def test_the_owner_is_found_whatever_the_case_of_the_address(case, seller):
 
     notify_seller(case, CaseEvent.RESOLVED)
 
-    assert "Le Support vendeur a résolu votre dossier." in mail.outbox[0].subject
+    assert "Le Support vendeur a résolu votre cas." in mail.outbox[0].subject
 
 
 def test_support_mail_stays_in_the_site_language(case, seller, settings):
