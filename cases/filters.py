@@ -244,6 +244,11 @@ class Chip:
 FOLDED = ("state", "created_from", "created_to", "email", "mine", "opened_by_me")
 
 
+def _chip_text(label: Any, value: Any) -> str:
+    # A translation, so that French puts its non-breaking space before the colon.
+    return _("%(filter)s: %(value)s") % {"filter": label, "value": value}
+
+
 def filter_chips(filterset: CaseFilter, params: Any) -> list[Chip]:
     """One chip per active folded filter (one per chosen state), in form order.
     Removing one keeps every other parameter, sort and page size included, and
@@ -268,7 +273,8 @@ def filter_chips(filterset: CaseFilter, params: Any) -> list[Chip]:
         field = filterset.form.fields[name]
         if name == "state":
             chips += [
-                Chip(f"{field.label}: {labels[state]}", without(name, state)) for state in value
+                Chip(_chip_text(field.label, labels[state]), without(name, state))
+                for state in value
             ]
         elif isinstance(value, bool):
             chips.append(Chip(str(field.label), without(name)))
@@ -278,7 +284,7 @@ def filter_chips(filterset: CaseFilter, params: Any) -> list[Chip]:
                 if isinstance(value, dt.date)
                 else value
             )
-            chips.append(Chip(f"{field.label}: {shown}", without(name)))
+            chips.append(Chip(_chip_text(field.label, shown), without(name)))
     return chips
 
 

@@ -138,6 +138,9 @@ def test_every_seller_page_fits_the_screen(
     page.goto(f"{base}/cases/")
     _check_page(page, f"{tag}-log", problems)
     if size == "desktop":
+        header = page.locator("header.navbar").bounding_box()
+        assert header is not None
+        assert header["height"] < 64, f"the header wraps in {language}"
         rows = page.evaluate(ROWS_ABOVE_FOLD)
         assert rows >= 8, f"{rows} case rows above the fold at 1280×800 in {language}"
     else:

@@ -185,3 +185,27 @@ def test_support_mail_stays_in_the_site_language(case, seller, settings):
     (sent,) = mail.outbox
     assert "A seller replied to a case." in sent.subject
     assert "Open the case:" in sent.body
+
+
+def test_the_seller_mail_gives_its_time_in_the_owners_zone(case, seller):
+    from datetime import UTC, datetime
+
+    seller.language, seller.time_zone = "fr", "America/Guadeloupe"
+    seller.save(update_fields=["language", "time_zone"])
+    case.last_activity_at = datetime(2026, 7, 14, 2, 30, tzinfo=UTC)
+
+    notify_seller(case, CaseEvent.RESOLVED)
+
+    assert "Date\u00a0: 13 juillet 2026 à 22:30 (heure de America/Guadeloupe)" in (
+        mail.outbox[0].body
+    )
+
+
+def test_the_seller_mail_uses_the_site_zone_when_the_owner_chose_none(case, seller):
+    from datetime import UTC, datetime
+
+    case.last_activity_at = datetime(2026, 7, 14, 2, 30, tzinfo=UTC)
+
+    notify_seller(case, CaseEvent.RESOLVED)
+
+    assert "When: 14 Jul 2026, 04:30 (Europe/Paris time)" in mail.outbox[0].body
