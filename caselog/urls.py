@@ -2,7 +2,6 @@
 `cases` and `correspondence` apps meet, so both contribute to the `cases:` names."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -34,51 +33,7 @@ urlpatterns = [
         name="attachment",
     ),
     path("accounts/profile/", case_views.profile, name="profile"),
-    # The password pages in the site's look (the admin keeps its own templates).
-    path(
-        "accounts/password_change/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="registration/account_password_change.html"
-        ),
-        name="password_change",
-    ),
-    path(
-        "accounts/password_change/done/",
-        auth_views.PasswordChangeDoneView.as_view(
-            template_name="registration/account_password_change_done.html"
-        ),
-        name="password_change_done",
-    ),
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="registration/account_password_reset.html",
-            email_template_name="registration/account_password_reset_email.txt",
-            subject_template_name="registration/account_password_reset_subject.txt",
-        ),
-        name="password_reset",
-    ),
-    path(
-        "accounts/password_reset/done/",
-        auth_views.PasswordResetDoneView.as_view(
-            template_name="registration/account_password_reset_done.html"
-        ),
-        name="password_reset_done",
-    ),
-    path(
-        "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/account_password_reset_confirm.html"
-        ),
-        name="password_reset_confirm",
-    ),
-    path(
-        "accounts/reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(
-            template_name="registration/account_password_reset_complete.html"
-        ),
-        name="password_reset_complete",
-    ),
+    path("accounts/", include("caselog.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", caselog_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

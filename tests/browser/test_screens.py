@@ -180,6 +180,7 @@ def test_the_phone_menu_opens_by_keyboard(page: Page, live_server, seller_scene,
     expect(menu).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(menu.locator("a[href='/cases/help/']")).to_be_visible()
+    _shoot(page, f"{language}-phone-menu-open")
     findings = [f for f in run_axe(page, f"{language}-phone-menu") if f.impact in FATAL_IMPACTS]
     assert findings == []
 
@@ -194,6 +195,7 @@ def test_without_javascript_the_phone_menu_is_a_visible_list(
         page.goto(f"{live_server.url}/cases/")
         expect(page.locator(".navbar-toggler")).to_be_hidden()
         expect(page.locator("#site-menu a[href='/cases/help/']")).to_be_visible()
+        _shoot(page, "en-phone-log-without-javascript")
         # The filters still open (a <details>) and the log still shows cards.
         page.locator("summary.filters-toggle").click()
         expect(page.locator(".filters-panel")).to_be_visible()
@@ -226,3 +228,25 @@ def test_the_filters_open_by_keyboard_and_chips_remove_one_filter(
     assert "mine" not in page.url
     assert page.url.count("state=") == 2
     expect(page.locator(".filters-count")).to_have_text("2")
+
+
+def test_the_profile_offers_the_browsers_zone_and_every_time_follows_it(
+    browser: Any, live_server, seller_scene, seller
+):
+    context = browser.new_context(timezone_id="America/New_York", viewport=DESKTOP)
+    page = context.new_page()
+    try:
+        login(page, live_server, seller)
+        page.goto(f"{live_server.url}/accounts/profile/")
+        zone = page.locator("select[name=time_zone]")
+        expect(zone).to_have_value("America/New_York")  # offered, not yet saved
+        expect(page.locator("#browser-zone-hint [data-zone]")).to_have_text("America/New York")
+        with page.expect_navigation():
+            page.locator("form.profile-form button[type=submit]").click()
+        expect(page.locator(".messages .alert-success")).to_be_visible()
+        seller.refresh_from_db()
+        assert seller.time_zone == "America/New_York"
+        page.goto(f"{live_server.url}/cases/")
+        expect(page.locator(".time-zone-note")).to_contain_text("America/New_York")
+    finally:
+        context.close()
