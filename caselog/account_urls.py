@@ -4,6 +4,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from cases.forms import PasswordResetForm
+
 urlpatterns = [
     path(
         "password_change/",
@@ -23,6 +25,7 @@ urlpatterns = [
         "password_reset/",
         auth_views.PasswordResetView.as_view(
             template_name="registration/account_password_reset.html",
+            form_class=PasswordResetForm,
             email_template_name="registration/account_password_reset_email.txt",
             subject_template_name="registration/account_password_reset_subject.txt",
         ),

@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -106,3 +107,13 @@ class ProfileForm(forms.Form):
         self.fields["time_zone"].widget.attrs["data-browser-zone"] = (
             "offer" if not user.time_zone else "hint"
         )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, its field named as on the login page ("E-mail address")."""
+
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

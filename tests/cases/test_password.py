@@ -91,3 +91,10 @@ def test_the_admin_keeps_its_own_password_page(client, django_user_model):
     assert (
         "Django administration" in response.text or "site administration" in response.text.lower()
     )
+
+
+def test_the_reset_form_names_its_field_as_the_login_does(client, db):
+    client.cookies["django_language"] = "fr"
+    response = client.get("/accounts/password_reset/")
+    assert "Adresse e-mail" in response.text
+    assert "Courriel" not in response.text
