@@ -36,6 +36,7 @@ run: install
 test: install
 	@scripts/ensure-chromium
 	@scripts/ensure-java
+	@scripts/ensure-libreoffice
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install

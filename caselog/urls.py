@@ -37,6 +37,8 @@ urlpatterns = [
         seller_page(correspondence_views.attachment_download),
         name="attachment",
     ),
+    path("accounts/profile/", case_views.profile, name="profile"),
+    path("accounts/", include("caselog.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", caselog_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),

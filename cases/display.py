@@ -70,8 +70,15 @@ def url_builder(
 
 
 def _email(address: str) -> str:
-    """An escaped address that may wrap after its "@" rather than push the table wide."""
-    return escape(address).replace("@", "@<wbr>", 1)
+    """An escaped address, kept on one line (caselog.css): never broken inside."""
+    return escape(address)
+
+
+def _opened_by(case: Any, label: str) -> str:
+    opener = case.opened_by_email
+    if not opener or opener == case.primary_email:
+        return ""
+    return f'<span class="opened-by-label">{label} </span>{_email(opener)}'
 
 
 def log_rows_html(rows: Iterable[Any]) -> SafeString:
@@ -83,13 +90,16 @@ def log_rows_html(rows: Iterable[Any]) -> SafeString:
     engine took ~0.1 ms a row (10 ms for 100 rows). Every value is escaped; the
     fixed texts are translations, trusted as in a template.
     """
+    # Plain calls (not inside f-strings), so that makemessages finds the texts.
     changed_title = gettext(
         "Seller Support wrote or the state changed since you last opened this case."
     )
+    updated = gettext("Updated")
+    changed_since = gettext("Changed since you last opened it")
     changed = (
         ' <span class="badge rounded-pill text-bg-primary changed-badge" '
-        f'title="{changed_title}"><span aria-hidden="true">{gettext("Updated")}</span>'
-        f'<span class="visually-hidden">{gettext("Changed since you last opened it")}</span>'
+        f'title="{changed_title}"><span aria-hidden="true">{updated}</span>'
+        f'<span class="visually-hidden">{changed_since}</span>'
         "</span>"
     )
     expired_badge = (
@@ -97,6 +107,7 @@ def log_rows_html(rows: Iterable[Any]) -> SafeString:
         f"{gettext('Expired')}</span>\n  \n"
     )
     in_messages = gettext("In the messages:")
+    opened_by_label = gettext("Opened by")
     parts = []
     for case in rows:
         is_expired = case.is_expired
@@ -125,19 +136,22 @@ def log_rows_html(rows: Iterable[Any]) -> SafeString:
         )
         parts.append(
             f'\n    <tr class="{row_class}">\n'
-            f'      <td class="text-nowrap"><time datetime="{escape(case.created_iso)}">'
+            '      <td class="text-nowrap cell-created">'
+            f'<time datetime="{escape(case.created_iso)}">'
             f"{escape(case.created_text)}</time></td>\n"
             '      <td class="case-id-cell"><a class="case-id fw-semibold" '
             f'href="{escape(case.url)}">'
             f"{case.id}</a>{changed if case.changed_since_seen else ''}</td>\n"
-            "      <td>\n"
+            '      <td class="cell-state">\n'
             f'<span class="badge state-badge {escape(case.badge_class)}" '
             f'title="{escape(case.state_title)}">{escape(case.state_label)}</span>\n'
             f"{resolved}\n</td>\n"
             f'      <td class="email-cell">{_email(case.primary_email)}</td>\n'
-            '      <td class="email-cell opened-by">'
-            f"{_email(case.opened_by_email) if case.opened_by_email else '—'}</td>\n"
-            f'      <td class="text-break">{escape(case.short_description)}{snippet}</td>\n'
+            # Who opened the case, only where it is not the owner: a quiet cell otherwise.
+            f'      <td class="email-cell opened-by">{_opened_by(case, opened_by_label)}</td>\n'
+            '      <td class="text-break cell-description">'
+            f'<span class="description-text">{escape(case.short_description)}</span>'
+            f"{snippet}</td>\n"
             "    </tr>\n    "
         )
     return mark_safe("".join(parts))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +14,7 @@ from django.db.models import CharField, QuerySet
 from django.db.models.functions import Cast
 from django.db.models.sql.constants import MULTI
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseState
@@ -33,10 +34,32 @@ def neutralize(value: str) -> str:
     return value
 
 
-def export_header() -> list[str]:
+@dataclass(frozen=True)
+class Conventions:
+    """How a language's spreadsheets read a CSV: the separator they split on and
+    the date text they recognise as a date (LibreOffice and Excel alike)."""
+
+    delimiter: str
+    date: Callable[[str], str]  # "YYYY-MM-DDTHH:MM:SS+HH:MM" -> the cell's text
+
+
+# French spreadsheets split on ";" (the comma is their decimal mark) and read
+# JJ/MM/AAAA; English ones split on "," and read ISO dates.
+CONVENTIONS = {
+    "fr": Conventions(";", lambda iso: f"{iso[8:10]}/{iso[5:7]}/{iso[:4]} {iso[11:16]}"),
+    "en": Conventions(",", lambda iso: f"{iso[:10]} {iso[11:16]}"),
+}
+
+
+def conventions_for(language: str | None) -> Conventions:
+    return CONVENTIONS.get((language or "en").split("-")[0], CONVENTIONS["en"])
+
+
+def export_header(zone_name: str | None = None) -> list[str]:
+    zone_name = zone_name or timezone.get_current_timezone_name()
     return [
         _("Case ID"),
-        _("Creation date"),
+        _("Creation date (%(zone)s)") % {"zone": zone_name},
         _("State"),
         _("Primary e-mail"),
         _("Short description"),
@@ -100,7 +123,10 @@ def _hour_prefix(key: str, value: str, tz: tzinfo) -> tuple[str, str, timedelta 
 
 
 def export_rows(
-    queryset: QuerySet[Case], labels: dict[str, str], tz: tzinfo
+    queryset: QuerySet[Case],
+    labels: dict[str, str],
+    tz: tzinfo,
+    date_text: Callable[[str], str] = CONVENTIONS["en"].date,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of the export, a list per database chunk (what `csv.writer` takes).
 
@@ -125,7 +151,7 @@ def export_rows(
         yield [
             (
                 str(case_id),
-                iso(created_at),
+                date_text(iso(created_at)),
                 label(state, state),
                 "'" + email if email.startswith(prefixes) else email,
                 "'" + text if text.startswith(prefixes) else text,
@@ -134,9 +160,11 @@ def export_rows(
         ]
 
 
-def csv_lines(header: list[str], chunks: Iterable[list[tuple[Any, ...]]]) -> Iterator[str]:
+def csv_lines(
+    header: list[str], chunks: Iterable[list[tuple[Any, ...]]], delimiter: str = ","
+) -> Iterator[str]:
     written: list[str] = []
-    writer = csv.writer(SimpleNamespace(write=written.append))
+    writer = csv.writer(SimpleNamespace(write=written.append), delimiter=delimiter)
     writer.writerow([neutralize(h) for h in header])
     yield BOM + "".join(written)
     for rows in chunks:
@@ -146,13 +174,22 @@ def csv_lines(header: list[str], chunks: Iterable[list[tuple[Any, ...]]]) -> Ite
             yield "".join(written)
 
 
-def csv_export_response(queryset: QuerySet[Case]) -> StreamingHttpResponse:
-    # Language and time zone are read now: the body streams after the view returns.
-    labels = {value: str(label) for value, label in CaseState.choices}
-    rows = export_rows(queryset, labels, timezone.get_current_timezone())
-    filename = f"case-log-{timezone.localdate().isoformat()}.csv"
+def csv_export_response(
+    queryset: QuerySet[Case], *, language: str | None = None, tz: tzinfo | None = None
+) -> StreamingHttpResponse:
+    """The export of `queryset` in `language`'s spreadsheet conventions and labels,
+    its dates in `tz` (defaults: the current language and time zone, which the
+    site sets from the user's choices)."""
+    with translation.override(language or translation.get_language()):
+        # Labels and zone are read now: the body streams after the view returns.
+        tz = tz or timezone.get_current_timezone()
+        convention = conventions_for(translation.get_language())
+        labels = {value: str(label) for value, label in CaseState.choices}
+        header = export_header(getattr(tz, "key", None) or str(tz))
+    rows = export_rows(queryset, labels, tz, convention.date)
+    filename = f"case-log-{timezone.localdate(timezone=tz).isoformat()}.csv"
     response = StreamingHttpResponse(
-        csv_lines(export_header(), rows),
+        csv_lines(header, rows, convention.delimiter),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -14,7 +14,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import WAITING_ON_SUPPORT, Case, CaseState
@@ -102,7 +102,11 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_q",
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Case ID, description or message text")}
+            attrs={
+                "type": "search",
+                "class": "form-control",
+                "placeholder": _("Case ID, description or message text"),
+            }
         ),
     )
     state = django_filters.MultipleChoiceFilter(
@@ -228,6 +232,62 @@ class CaseFilter(django_filters.FilterSet):
     def ordering(self) -> str:
         terms = self._cleaned().get("o") or []
         return terms[0] if terms and terms[0] else DEFAULT_ORDERING
+
+
+@dataclass(frozen=True)
+class Chip:
+    """An active filter behind the "Filters" control, with the URL that removes it."""
+
+    label: str
+    remove_query: str
+
+
+# The filters folded behind the "Filters" control (the search box stays in view).
+FOLDED = ("state", "created_from", "created_to", "email", "mine", "opened_by_me")
+
+
+def _chip_text(label: Any, value: Any) -> str:
+    # A translation, so that French puts its non-breaking space before the colon.
+    return _("%(filter)s: %(value)s") % {"filter": label, "value": value}
+
+
+def filter_chips(filterset: CaseFilter, params: Any) -> list[Chip]:
+    """One chip per active folded filter (one per chosen state), in form order.
+    Removing one keeps every other parameter, sort and page size included, and
+    goes back to the first page."""
+    cleaned = filterset._cleaned()
+    labels = dict(CaseState.choices)
+    chips = []
+
+    def without(name: str, value: str | None = None) -> str:
+        query = params.copy()
+        query.pop("page", None)
+        if value is None:
+            query.pop(name, None)
+        else:
+            query.setlist(name, [v for v in query.getlist(name) if v != value])
+        return query.urlencode()
+
+    for name in FOLDED:
+        value = cleaned.get(name)
+        if value in (None, "", [], False):
+            continue
+        field = filterset.form.fields[name]
+        if name == "state":
+            chips += [
+                Chip(_chip_text(field.label, labels[state]), without(name, state))
+                for state in value
+            ]
+        elif isinstance(value, bool):
+            chips.append(Chip(str(field.label), without(name)))
+        else:
+            shown = (
+                formats.date_format(value, "SHORT_DATE_FORMAT")
+                if isinstance(value, dt.date)
+                else value
+            )
+            chips.append(Chip(_chip_text(field.label, shown), without(name)))
+    return chips
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case
+from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case, available_time_zones
 from cases.services import account_member_emails
 from cases.validators import clean_short_description, parse_cc_list
 
@@ -73,3 +75,45 @@ class CaseEditForm(forms.Form):
         data = self.data.copy()
         data["version"] = str(version)
         self.data = data
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    site = settings.TIME_ZONE
+    return [("", _("The site's zone (%(zone)s)") % {"zone": site})] + [
+        (name, name.replace("_", " ")) for name in sorted(available_time_zones())
+    ]
+
+
+class ProfileForm(forms.Form):
+    """The user's language and time zone (`cases.services.user_set_preferences`)."""
+
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Time zone"),
+        required=False,
+        help_text=gettext_lazy(
+            "Every time on the site, in e-mails and in the CSV export is shown in this zone."
+        ),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"language": user.language or get_language(), "time_zone": user.time_zone},
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+        # static/js/time-zone.js offers the browser's zone when none was chosen yet.
+        self.fields["time_zone"].widget.attrs["data-browser-zone"] = (
+            "offer" if not user.time_zone else "hint"
+        )
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form, its field named as on the login page ("E-mail address")."""
+
+    email = forms.EmailField(
+        label=gettext_lazy("E-mail address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -7,13 +7,16 @@ TRANSITIONS table below, and `case_transition` is the only code that applies it.
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -26,6 +29,17 @@ CASE_ID_MIN = 1_000_000_000
 CASE_ID_MAX = 9_999_999_999
 MAX_CC = 10
 SHORT_DESCRIPTION_MAX = 200
+
+
+def validate_time_zone(value: str) -> None:
+    """A blank value (the site's zone) or an IANA zone name this system knows."""
+    if value and value not in available_time_zones():
+        raise ValidationError(_("Choose a time zone from the list."), code="invalid_time_zone")
+
+
+@cache
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def new_case_id() -> int:
@@ -72,6 +86,15 @@ class User(AbstractUser):
     # blank: the site default (LANGUAGE_CODE).
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
+    # The IANA zone the user reads times in (site pages, e-mails, the CSV export);
+    # blank: the site's TIME_ZONE. Not `choices`: the zone list comes from the system.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
     )
 
     USERNAME_FIELD = "email"

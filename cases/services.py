@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -33,6 +34,7 @@ from cases.models import (
     SupportTeam,
     expired_q,
     new_case_id,
+    validate_time_zone,
 )
 from cases.validators import clean_short_description, normalize_email, parse_cc_list
 
@@ -459,3 +461,21 @@ def case_search_entries_rebuild(
             )
         CaseSearchEntry.objects.bulk_create(entries, batch_size=2000)
     return len(entries)
+
+
+def user_set_preferences(*, user: Any, language: str, time_zone: str) -> list[str]:
+    """Keep the user's language (site and e-mails) and time zone; returns the
+    names of the fields that changed. Unknown values are refused, nothing saved."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose a language from the list."), code="invalid_language")
+    validate_time_zone(time_zone)
+    changed = [
+        name
+        for name, value in (("language", language), ("time_zone", time_zone))
+        if getattr(user, name) != value
+    ]
+    for name in changed:
+        setattr(user, name, {"language": language, "time_zone": time_zone}[name])
+    if changed:
+        user.save(update_fields=changed)
+    return changed

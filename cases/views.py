@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -11,10 +12,16 @@ from cases.access import get_case_for_user
 from cases.attention import decorate_log_rows
 from cases.display import log_rows_html
 from cases.export import csv_export_response
-from cases.forms import CaseEditForm
+from cases.filters import filter_chips
+from cases.forms import CaseEditForm, ProfileForm
 from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState
 from cases.selectors import case_log
-from cases.services import RepeatedSaveError, StaleCaseError, case_update
+from cases.services import (
+    RepeatedSaveError,
+    StaleCaseError,
+    case_update,
+    user_set_preferences,
+)
 
 EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
@@ -33,6 +40,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         {
             "log": log,
             "filter": log.filterset,
+            "chips": filter_chips(log.filterset, request.GET),
             "page": page,
             "log_rows": log_rows_html(page.object_list),
             "page_range": page.paginator.get_elided_page_range(page.number),
@@ -92,3 +100,29 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 messages.info(request, _("Nothing changed."))
             return redirect(case)
     return render(request, "cases/case_edit.html", {"case": case, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's language and time zone, side by side."""
+    form = ProfileForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_set_preferences(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            translation.activate(form.cleaned_data["language"])
+            messages.success(request, _("Your preferences were saved."))
+            response = redirect("profile")
+            # The site follows the language at once, as the header's switcher does.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                form.cleaned_data["language"],
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            )
+            return response
+    return render(request, "registration/profile.html", {"form": form})

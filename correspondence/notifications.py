@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, available_time_zones
 
 if TYPE_CHECKING:
     from correspondence.models import Message
@@ -63,6 +63,7 @@ def _compose(
         "headline": headline,
         "case_url": case_url(case),
         "message": message,
+        "when": message.sent_at if message is not None else case.last_activity_at,
     }
     subject = one_line(
         _("[Case %(id)s] %(headline)s %(subject)s")
@@ -80,22 +81,30 @@ def _compose(
 
 def recipient_language(email: str) -> str:
     """The language the user with this e-mail chose on the site, else the site default."""
+    return recipient_preferences(email)[0]
+
+
+def recipient_preferences(email: str) -> tuple[str, str]:
+    """(language, time zone) the user with this e-mail chose on the site, else the
+    site's defaults (an unknown zone falls back to the site's too)."""
     from django.contrib.auth import get_user_model
 
     chosen = (
         get_user_model()
         .objects.filter(email__iexact=email)
-        .exclude(language="")
-        .values_list("language", flat=True)
+        .values_list("language", "time_zone")
         .first()
-    )
-    return chosen or settings.LANGUAGE_CODE
+    ) or ("", "")
+    language, zone = chosen
+    if zone not in available_time_zones():
+        zone = settings.TIME_ZONE
+    return language or settings.LANGUAGE_CODE, zone
 
 
 def _compose_for(audience: str, case: Case, event: str, message: Message | None) -> EmailMessage:
     if audience == SUPPORT:
-        # The support inbox reads the site's language.
-        with translation.override(settings.LANGUAGE_CODE):
+        # The support inbox reads the site's language and zone.
+        with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
             return _compose(
                 case=case,
                 headline=SUPPORT_EVENTS[CaseEvent(event)](),
@@ -103,8 +112,9 @@ def _compose_for(audience: str, case: Case, event: str, message: Message | None)
                 cc=[],
                 message=message,
             )
-    # One mail to the owner, the CC list copied: in the owner's language.
-    with translation.override(recipient_language(case.primary_email)):
+    # One mail to the owner, the CC list copied: in the owner's language and zone.
+    language, zone = recipient_preferences(case.primary_email)
+    with translation.override(language), timezone.override(zone):
         return _compose(
             case=case,
             headline=SELLER_EVENTS[CaseEvent(event)](),

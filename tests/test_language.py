@@ -35,7 +35,7 @@ def test_switching_language_keeps_the_choice_on_the_account(seller_client, selle
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fr"
     seller.refresh_from_db()
     assert seller.language == "fr"
-    assert "Journal des dossiers" in seller_client.get("/cases/").text
+    assert "Journal des cas" in seller_client.get("/cases/").text
 
     switch(seller_client, "en")
     seller.refresh_from_db()
@@ -123,9 +123,9 @@ def test_a_french_seller_gets_french_mail_and_an_english_one_english(
 
     by_recipient = {sent.to[0]: sent for sent in mail.outbox}
     french = by_recipient[seller.email]
-    assert french.subject.startswith(f"[Dossier {cases[seller.email].id}]")
-    assert "Le Support vendeur a répondu à votre dossier" in french.subject
-    assert "Ouvrir le dossier\u00a0:" in french.body
+    assert french.subject.startswith(f"[Cas {cases[seller.email].id}]")
+    assert "Le Support vendeur a répondu à votre cas" in french.subject
+    assert "Ouvrir le cas\u00a0:" in french.body
     assert "Open the case" not in french.body
     english = by_recipient[colleague.email]
     assert english.subject.startswith(f"[Case {cases[colleague.email].id}]")

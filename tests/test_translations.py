@@ -22,7 +22,7 @@ MO_PATH = PO_PATH.with_suffix(".mo")
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
 # Text a template may show as is: symbols, and names that are the same in every language.
-ALLOWED_TEXT = {"&rsaquo;", "&raquo;", "&laquo;", "&nbsp;", "—", "–", "·", "…", "▲", "▼", "⇅"}
+ALLOWED_TEXT = {"&rsaquo;", "&raquo;", "&laquo;", "&nbsp;", "—", "–", "·", "…", "▲", "▼", "⇅", "×"}
 # Templates that are not pages: plain-text e-mails are checked too (their text is marked).
 TEMPLATE_SUFFIXES = {".html", ".txt"}
 

@@ -30,7 +30,7 @@ from tests.conftest import PASSWORD, make_case, make_user
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 # A string only the French catalogue produces, per page kind: proof the page is French.
-FRENCH_LOG_TITLE = "Journal des dossiers"
+FRENCH_LOG_TITLE = "Journal des cas"
 LANGUAGES = ("en", "fr")
 
 
@@ -172,6 +172,9 @@ def walk_seller_pages(walk: Walk, base: str, scene: Scene) -> None:
     walk.check("log")
     page.goto(f"{base}/cases/?q=order&state=open&state=resolved&o=-id&page=2")
     walk.check("log-filtered")
+    page.locator("summary.filters-toggle").click()
+    expect(page.locator(".filters-panel")).to_be_visible()
+    walk.check("log-filters-open")
     page.goto(f"{base}/cases/?q=no+such+case")
     walk.check("log-filtered-empty")
     page.goto(f"{base}/cases/?created_from=yesterday&per_page=7&o=nonsense")
@@ -293,6 +296,8 @@ def walk_beyond_pages(walk: Walk, base: str, scene: Scene) -> None:
     expect(page.locator(".messages .alert-success")).to_be_visible()
     walk.check("handoff-done")
 
+    page.goto(f"{base}/accounts/profile/")
+    walk.check("profile")
     page.goto(f"{base}/accounts/password_change/")
     walk.check("password-change")
     page.locator("input[name=old_password]").fill("not my password")

@@ -24,7 +24,7 @@ def test_search_a_word_only_in_a_message_and_open_the_case(
     case_open(account=account, author=seller, subject="Other question", body="Nothing here")
     login(page, live_server, seller)
     page.fill("input[name=q]", "heliotrope")
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("button", name="Search", exact=True).click()
     rows = page.locator("table.case-table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first.locator(".search-snippet mark")).to_have_text("heliotrope")

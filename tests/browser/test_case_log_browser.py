@@ -6,10 +6,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from cases.models import Case, CaseState
@@ -17,7 +17,7 @@ from tests.browser.conftest import login
 from tests.conftest import PASSWORD, make_case
 
 SCREENSHOT = "/tmp/browser-log.png"  # noqa: S108 (a look at the page; nothing reads it back)
-HEADER = ["Case ID", "Creation date", "State", "Primary e-mail", "Short description"]
+HEADER = ["Case ID", "Creation date (Europe/Paris)", "State", "Primary e-mail", "Short description"]
 STATE_LABELS = {value: str(label) for value, label in CaseState.choices}
 ROWS = "table.case-table tbody tr"
 NEEDS_ATTENTION_BOX = "form.filter-form input[name=state][value=needs_attention]"
@@ -114,7 +114,7 @@ def assert_csv_rows(raw: bytes, expected: list[Case]) -> None:
     assert rows[0] == HEADER
     assert [int(row[0]) for row in rows[1:]] == [c.id for c in expected]
     for row, case in zip(rows[1:], expected, strict=True):
-        assert datetime.fromisoformat(row[1]) == case.created_at.replace(microsecond=0)
+        assert row[1] == timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M")
         assert row[2:] == [STATE_LABELS[case.state], case.primary_email, case.short_description]
 
 
@@ -166,6 +166,7 @@ def test_sort_filter_and_export_the_case_log(page: Page, live_server, cast: Cast
     assert shown_ids(page) == cast.ids(cast.current, reverse=True)[:25]
 
     # Filter on a state: only those cases, the sort kept, all in the URL.
+    page.locator("summary.filters-toggle").click()
     page.locator(NEEDS_ATTENTION_BOX).check()
     page.locator("form.filter-form button[type=submit]", has_text="Apply").click()
     expect(page.locator(".result-count")).to_have_text(showing(1, 4, 4))
@@ -177,6 +178,7 @@ def test_sort_filter_and_export_the_case_log(page: Page, live_server, cast: Cast
     expect(page.locator(f"{ROWS} .state-badge")).to_have_text(["Needs your attention"] * 4)
     expect(page.locator("th.col-id")).to_have_attribute("aria-sort", "descending")
     expect(page.locator(NEEDS_ATTENTION_BOX)).to_be_checked()
+    expect(page.locator(".filters-count")).to_have_text("1")
     expect(page.locator(".pagination")).to_have_count(0)
 
     # Export: exactly the rows the filtered view shows, in order.
@@ -187,7 +189,7 @@ def test_sort_filter_and_export_the_case_log(page: Page, live_server, cast: Cast
 
     # A search that matches nothing: no table and nothing to export.
     page.locator("#id_q").fill("no such case anywhere")
-    page.locator("form.filter-form button[type=submit]", has_text="Apply").click()
+    page.locator("form.filter-form button[type=submit]", has_text="Search").click()
     expect(page.locator(".empty-state")).to_be_visible()
     expect(page.locator("table.case-table")).to_have_count(0)
     expect(page.locator(".export-bar button", has_text="Export report")).to_be_disabled()
@@ -205,7 +207,7 @@ def test_search_pages_keep_filters_and_export_covers_every_page(
     login(page, live_server, seller)
 
     page.locator("#id_q").fill("order")
-    page.locator("form.filter-form button[type=submit]", has_text="Apply").click()
+    page.locator("form.filter-form button[type=submit]", has_text="Search").click()
     expect(page.locator(".result-count")).to_have_text(showing(1, 25, 27))
     assert query_of(page.url)["q"] == ["order"]
     page.locator("th.col-id a.sort-link").click()

@@ -105,11 +105,15 @@ def test_a_seller_does_everything_with_the_keyboard(
     press_and_wait(page, "Enter")
     expect(page.locator("th.col-id")).to_have_attribute("aria-sort", "ascending")
 
-    # Filter: Space ticks a state, Enter on "Apply" runs the search.
+    # Filter: Enter opens the folded filters, Space ticks a state, Enter on "Apply"
+    # runs the search.
+    tab_to(page, "summary.filters-toggle")
+    page.keyboard.press("Enter")
+    expect(page.locator(".filters-panel")).to_be_visible()
     tab_to(page, "input[name=state][value=needs_attention]")
     page.keyboard.press("Space")
     expect(page.locator("input[name=state][value=needs_attention]")).to_be_checked()
-    tab_to(page, "form.filter-form button[type=submit]")
+    tab_to(page, ".filters-panel button[type=submit]")
     press_and_wait(page, "Enter")
     expect(page.locator("table.case-table tbody tr")).to_have_count(1)
     expect(page.locator("th.col-id")).to_have_attribute("aria-sort", "ascending")
@@ -181,7 +185,7 @@ def test_the_language_switcher_works_by_keyboard_and_is_remembered(
     press_and_wait(page, "Enter")
 
     expect(page.locator("html")).to_have_attribute("lang", "fr")
-    expect(page.locator("h1")).to_have_text("Journal des dossiers")
+    expect(page.locator("h1")).to_have_text("Journal des cas")
     assert page.url.endswith("/cases/")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookies[LANGUAGE_COOKIE] == "fr"

@@ -14,7 +14,7 @@ from cases.export import neutralize
 from cases.models import CaseState
 from tests.conftest import make_case
 
-HEADER = ["Case ID", "Creation date", "State", "Primary e-mail", "Short description"]
+HEADER = ["Case ID", "Creation date (Europe/Paris)", "State", "Primary e-mail", "Short description"]
 
 
 def read_csv(response) -> tuple[str, list[list[str]]]:
@@ -92,7 +92,7 @@ def test_export_values_are_readable(seller_client, account, seller):
     _raw, rows = read_csv(seller_client.get("/cases/export.csv"))
     row = rows[1]
     assert row[0] == str(case.id)
-    assert row[1] == timezone.localtime(case.created_at).isoformat(timespec="seconds")
+    assert row[1] == timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M")
     assert row[2] == "Needs your attention"
     assert row[3] == "seller@example.com"
     assert row[4] == "Problème d'été"
@@ -161,3 +161,40 @@ def test_the_fast_local_time_equals_a_conversion_through_the_zone(zone):
         expected = value.astimezone(tz).isoformat(timespec="seconds")
         assert convert(str(value.replace(tzinfo=None))) == expected, value  # SQLite's text
         assert convert(value) == expected, value
+
+
+def test_french_export_uses_semicolons_and_french_dates_in_the_users_zone(client, account, seller):
+    from datetime import UTC, datetime
+
+    seller.time_zone = "America/Martinique"
+    seller.save()
+    client.force_login(seller)
+    client.cookies["django_language"] = "fr"
+    make_case(
+        account,
+        owner=seller,
+        created_at=datetime(2026, 7, 1, 2, 30, tzinfo=UTC),
+        short_description="Colis; abîmé",
+    )
+    raw = b"".join(client.get("/cases/export.csv").streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(raw[1:]), delimiter=";"))
+    assert rows[0][1] == "Date de création (America/Martinique)"
+    assert rows[1][1] == "30/06/2026 22:30"  # UTC-4, the day before
+    assert rows[1][2] == "Ouvert"
+    assert rows[1][4] == "Colis; abîmé"  # quoted: the separator inside stays in the cell
+
+
+def test_the_export_function_takes_a_language_and_a_zone(account, seller):
+    """For callers outside a seller request (the admin's export)."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from cases.export import csv_export_response
+    from cases.models import Case
+
+    make_case(account, owner=seller, created_at=datetime(2026, 1, 2, 3, 4, tzinfo=UTC))
+    response = csv_export_response(Case.objects.all(), language="fr", tz=ZoneInfo("Asia/Kolkata"))
+    raw = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(raw[1:]), delimiter=";"))
+    assert rows[0][1] == "Date de création (Asia/Kolkata)"
+    assert rows[1][1] == "02/01/2026 08:34"

@@ -146,7 +146,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
 @pytest.mark.parametrize(
     ("language", "headline", "open_line"),
     [
-        ("fr", "Le Support vendeur a résolu votre dossier.", "Ouvrir le dossier\u00a0:"),
+        ("fr", "Le Support vendeur a résolu votre cas.", "Ouvrir le cas\u00a0:"),
         ("en", "Seller Support resolved your case.", "Open the case:"),
         ("", "Seller Support resolved your case.", "Open the case:"),
     ],
@@ -158,7 +158,7 @@ def test_the_seller_mail_is_in_the_owners_language(case, seller, language, headl
     notify_seller(case, CaseEvent.RESOLVED)
 
     (sent,) = mail.outbox
-    assert sent.subject.startswith(f"[{'Dossier' if language == 'fr' else 'Case'} {case.id}]")
+    assert sent.subject.startswith(f"[{'Cas' if language == 'fr' else 'Case'} {case.id}]")
     assert headline in sent.subject
     assert headline in sent.body
     assert open_line in sent.body
@@ -172,7 +172,7 @@ def test_the_owner_is_found_whatever_the_case_of_the_address(case, seller):
 
     notify_seller(case, CaseEvent.RESOLVED)
 
-    assert "Le Support vendeur a résolu votre dossier." in mail.outbox[0].subject
+    assert "Le Support vendeur a résolu votre cas." in mail.outbox[0].subject
 
 
 def test_support_mail_stays_in_the_site_language(case, seller, settings):
@@ -185,3 +185,27 @@ def test_support_mail_stays_in_the_site_language(case, seller, settings):
     (sent,) = mail.outbox
     assert "A seller replied to a case." in sent.subject
     assert "Open the case:" in sent.body
+
+
+def test_the_seller_mail_gives_its_time_in_the_owners_zone(case, seller):
+    from datetime import UTC, datetime
+
+    seller.language, seller.time_zone = "fr", "America/Guadeloupe"
+    seller.save(update_fields=["language", "time_zone"])
+    case.last_activity_at = datetime(2026, 7, 14, 2, 30, tzinfo=UTC)
+
+    notify_seller(case, CaseEvent.RESOLVED)
+
+    assert "Date\u00a0: 13 juillet 2026 à 22:30 (heure de America/Guadeloupe)" in (
+        mail.outbox[0].body
+    )
+
+
+def test_the_seller_mail_uses_the_site_zone_when_the_owner_chose_none(case, seller):
+    from datetime import UTC, datetime
+
+    case.last_activity_at = datetime(2026, 7, 14, 2, 30, tzinfo=UTC)
+
+    notify_seller(case, CaseEvent.RESOLVED)
+
+    assert "When: 14 Jul 2026, 04:30 (Europe/Paris time)" in mail.outbox[0].body

@@ -17,6 +17,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from cases.models import (
     Case,
@@ -38,7 +39,14 @@ ACCOUNTS = {
     "Demo Shop": (["seller@example.com", "colleague@example.com"], 320),
     "Other Store": (["other@example.com", "other-colleague@example.com"], 60),
 }
-TEAMS = ["Seller Support", "Payments", "Listings & Catalogue", "Fulfilment by Marketplace"]
+# Our own teams: their names are in the catalogue, so the case page shows them in
+# the reader's language (a team an operator adds shows as it was typed).
+TEAMS = [
+    gettext_noop("Seller Support"),
+    gettext_noop("Payments"),
+    gettext_noop("Listings & Catalogue"),
+    gettext_noop("Fulfilment by Marketplace"),
+]
 
 SUBJECTS = [
     "Refund not received for order 402-{n}",
