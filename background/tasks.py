@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, router, transaction
-from django.tasks import Task, task
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, Task, task, task_backends
 from django.tasks.backends.immediate import ImmediateBackend
 from django.utils import timezone
 
@@ -67,6 +68,24 @@ def enqueue_on_commit(task_: Task, *args: Any, **kwargs: Any) -> None:
         task_.enqueue(*args, **kwargs)
     else:
         transaction.on_commit(lambda: task_.enqueue(*args, **kwargs))
+
+
+def queue_with_transaction(callback: Callable[[], Any]) -> None:
+    """Run `callback`, which queues tasks (e-mails), so they commit with the caller's write.
+
+    With the queue in this database it runs now, inside the caller's transaction
+    (in a savepoint: a failure to queue is logged and the write still commits), so
+    a process killed right after the commit cannot lose the e-mail. Any other
+    queue hears after the commit, as `transaction.on_commit` would have it.
+    """
+    if not queue_is_in_database(task_backends[DEFAULT_TASK_BACKEND_ALIAS]):
+        transaction.on_commit(callback)
+        return
+    try:
+        with transaction.atomic():
+            callback()
+    except Exception:
+        logger.exception("Could not queue the background work of this write")
 
 
 @task()

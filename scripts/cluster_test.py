@@ -624,12 +624,22 @@ def verify_after_load(c: Cluster, tally: Tally) -> dict[str, Any]:
         for token in re.findall(r"(?:Cluster message|posted on A) (\S+)", body):
             mails_per_token[token] += 1
     not_once = [t for t in stored_tokens if mails_per_token.get(t, 0) != 1]
-    check(not not_once, f"{len(not_once)} stored messages were not e-mailed exactly once")
+    unacknowledged = [t for t in stored_tokens if t not in tally.acknowledged]
+    check(
+        not not_once,
+        f"{len(not_once)} stored messages were not e-mailed exactly once: "
+        + ", ".join(
+            f"{t} mailed {mails_per_token.get(t, 0)}x"
+            + ("" if t in tally.acknowledged else " (never acknowledged)")
+            for t in not_once[:5]
+        ),
+    )
     check(state["undelivered"] == 0, f"{state['undelivered']} e-mails are undelivered")
     check(len(bodies) == state["sent"], f"{len(bodies)} e-mails received, {state['sent']} sent")
     return {
         "messages_stored": state["messages"],
         "messages_acknowledged": len(tally.acknowledged),
+        "stored_not_acknowledged": len(unacknowledged),
         "acknowledged_and_stored": len(tally.acknowledged) - len(lost),
         "stored_twice": len(doubled),
         "attachment_rows": len(rows),

@@ -215,3 +215,28 @@ def test_support_agents_see_deliveries_and_retry_them(queue_agent):
     client = Client()
     client.force_login(queue_agent)
     assert client.get("/admin/background/emaildelivery/").status_code == 200
+
+
+def test_the_email_task_commits_with_the_reply_not_after_it(
+    db_queue, smtp, seller_client, answered, monkeypatch
+):
+    # A node killed right after the commit runs no on_commit callback: the
+    # e-mail must already be in the queue by then.
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda *args, **kwargs: None)
+    post_reply(seller_client, answered())
+    assert EmailDelivery.objects.waiting().count() == 1
+
+
+def test_an_agent_action_and_its_email_commit_together(
+    db_queue, queue_agent, account, seller, monkeypatch
+):
+    client = Client()
+    client.force_login(queue_agent)
+    case = make_case(account, owner=seller, state=CaseState.ANSWERED)
+    monkeypatch.setattr("django.db.transaction.on_commit", lambda *args, **kwargs: None)
+
+    client.post(f"/admin/cases/case/{case.id}/act/resolved/")
+
+    case.refresh_from_db()
+    assert case.state == CaseState.RESOLVED
+    assert EmailDelivery.objects.waiting().count() == 1
