@@ -47,10 +47,10 @@ def delivery_state(obj: EmailDelivery) -> str:
 
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["enqueued_at", "summary", "attempt", "state", "finished_at", "error"]
+    list_display = ["queued", "summary", "state", "error", "attempt", "finished"]
     list_filter = [DeliveryStateFilter]
     ordering = ["-enqueued_at"]
-    fields = ["summary", "state", "attempt", "enqueued_at", "finished_at", "body", "details"]
+    fields = ["summary", "state", "attempt", "queued", "finished", "body", "details"]
     readonly_fields = fields
     actions = ["retry"]
     list_per_page = 50
@@ -66,6 +66,15 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("background.retry_emaildelivery")
+
+    # Labels of our own: the task model's come untranslated.
+    @admin.display(description=_("queued at"), ordering="enqueued_at")
+    def queued(self, obj: EmailDelivery) -> Any:
+        return obj.enqueued_at
+
+    @admin.display(description=_("finished at"), ordering="finished_at")
+    def finished(self, obj: EmailDelivery) -> Any:
+        return obj.finished_at
 
     @admin.display(description=_("e-mail"))
     def summary(self, obj: EmailDelivery) -> str:

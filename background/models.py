@@ -67,6 +67,7 @@ class EmailDelivery(DBTaskResult):
 
     @property
     def error(self) -> str:
-        """The last line of the traceback: the exception and its message."""
-        lines = [line for line in self.traceback.strip().splitlines() if line.strip()]
-        return lines[-1] if lines else ""
+        """What the mail server said: the root exception of the traceback and its message."""
+        root = self.traceback.split("The above exception was the direct cause")[0]
+        lines = [line for line in root.strip().splitlines() if line.strip()]
+        return lines[-1].strip() if lines else ""
