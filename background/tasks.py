@@ -1,9 +1,9 @@
 """The project's background tasks (Django's Tasks framework).
 
-- `deliver_email`: one queued e-mail, sent through MAILERS["outgoing"]; a refusal
+- `deliver_email`: one queued e-mail, sent through MAILERS["outgoing"]; a failure
   schedules the next attempt with backoff (1 min doubling to 2 h, 20 attempts,
-  just over 26 hours) and the last failure stays in the admin ("Undelivered
-  e-mails") with its error, to be retried from there.
+  just over 26 hours); the last failure, or a permanent refusal (5xx), stays in
+  the admin ("E-mail deliveries", undelivered) with its error, to be retried there.
 - `requeue_stalled_tasks`, `prune_task_results`, `run_command`: periodic
   housekeeping, scheduled by `background.periodic`.
 """
@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -100,10 +101,19 @@ def deliver_email(payload: dict[str, Any], attempt: int = 1) -> str:
     return email.extra_headers.get("Message-ID", "")
 
 
+def is_permanent(error: Exception) -> bool:
+    """The server refused for good (5xx: no such mailbox, message rejected): no retry helps."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(500 <= code < 600 for code, _message in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 500 <= error.smtp_code < 600
+    return False
+
+
 def _schedule_retry(payload: dict[str, Any], attempt: int, error: Exception) -> None:
     summary = f"{describe(payload)} — attempt {attempt} of {MAX_ATTEMPTS}: {error!r}"
     backend = deliver_email.get_backend()
-    if attempt >= MAX_ATTEMPTS or not backend.supports_defer:
+    if attempt >= MAX_ATTEMPTS or not backend.supports_defer or is_permanent(error):
         logger.error("E-mail undelivered, retry it from the admin: %s", summary)
         raise EmailUndelivered(summary) from error
     run_after = timezone.now() + retry_delay(attempt)

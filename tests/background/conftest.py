@@ -23,8 +23,15 @@ class Inbox:
     """What the SMTP server accepted, and how long it takes to answer."""
 
     delay: float = 0.0
+    refuse_recipients: bool = False
     received: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if self.refuse_recipients:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.delay:
