@@ -173,6 +173,17 @@ def redis_url_that_answers(
     return f"redis://127.0.0.1:{port}/0"
 
 
+def forget_keys(url: str, prefix: str) -> None:
+    """Leave the shared Redis as it was: drop this run's sessions, lockouts and schedule."""
+    import redis
+
+    with contextlib.suppress(redis.RedisError):
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=500))
+        if keys:
+            client.delete(*keys)
+
+
 def s3_client(endpoint: str) -> Any:
     import boto3
 
@@ -254,6 +265,7 @@ def cluster(args: argparse.Namespace) -> Iterator[Cluster]:
         stack.callback(controller.stop)
 
         prefix = f"cluster-{secrets.token_hex(4)}"
+        stack.callback(forget_keys, redis_url, prefix)
         base = {k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "DJANGO_"))}
         base.update(
             {
