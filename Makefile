@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test test-fast lint format check ci bench bench-peer loadtest clean
+.PHONY: help install run worker test test-fast lint format check ci bench bench-peer loadtest cluster-test clean
 
 help:
 	@echo "make run    set everything up, load demo data and serve http://$(HOST):$(PORT)/"
@@ -16,6 +16,7 @@ help:
 	@echo "            then the full-text search at 100,000 cases x 5 messages"
 	@echo "make bench-peer  django-helpdesk beside caselog on the same 100,000 cases"
 	@echo "make loadtest  gunicorn + 20 writers/20 readers for 60 s; DATABASE_URL=postgres://... for PostgreSQL"
+	@echo "make cluster-test  two app nodes, a worker, PostgreSQL, Redis and S3 (moto): see docs/deploy.md"
 
 $(PY):
 	@python="$$(scripts/find-python)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -30,7 +31,10 @@ install: $(STAMP)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/ with the background worker (Ctrl-C stops both)"
+	@# The worker sends the e-mails and runs the periodic jobs; it stops with the server.
+	@$(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
@@ -64,6 +68,13 @@ bench-peer: install
 
 loadtest: install
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
+
+worker: install
+	$(PY) manage.py run_worker
+
+# Two gunicorn nodes, a worker, PostgreSQL, Redis, moto's S3 server and an SMTP sink.
+cluster-test: install
+	$(PY) scripts/cluster_test.py $(CLUSTER_ARGS)
 
 ci:
 	bash .ci/run

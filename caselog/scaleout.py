@@ -104,3 +104,50 @@ def session_engine_from_environment(*, shared_cache: bool, debug: bool) -> str:
             "CASELOG_SESSION_ENGINE=cache needs a shared cache: set CACHE_URL=redis://…"
         )
     return SESSION_ENGINES[name]
+
+
+TASK_BACKENDS = {
+    # django-tasks-db: tasks are rows of this database, claimed with
+    # SELECT … FOR UPDATE SKIP LOCKED; `manage.py run_worker` runs them.
+    "database": "django_tasks_db.DatabaseBackend",
+    # django-tasks-rq, an optional extra (pip install ".[rq]"): tasks in Redis,
+    # run by `manage.py rqworker`.
+    "rq": "django_tasks_rq.RQBackend",
+    # Runs each task at once, in the caller (tests, one-off scripts).
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+
+
+def tasks_from_environment() -> dict[str, Any]:
+    """TASKS from TASKS_BACKEND: database (default), rq, immediate or a dotted path."""
+    name = env_str("TASKS_BACKEND", "database").strip() or "database"
+    backend = TASK_BACKENDS.get(name, name)
+    if "." not in backend:
+        raise ImproperlyConfigured(
+            f"TASKS_BACKEND must be one of {sorted(TASK_BACKENDS)} or a dotted path, got {name!r}"
+        )
+    return {"default": {"BACKEND": backend, "QUEUES": ["default"]}}
+
+
+def rq_queues_from_environment() -> dict[str, Any]:
+    """RQ_QUEUES for django-rq: the "default" queue at RQ_URL (else CACHE_URL if Redis)."""
+    url = env_str("RQ_URL", "").strip()
+    if not url and urlsplit(env_str("CACHE_URL", "")).scheme in ("redis", "rediss"):
+        url = env_str("CACHE_URL", "")
+    return {"default": {"URL": url or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 300}}
+
+
+def login_throttle_handler(*, shared_cache: bool) -> str:
+    """AXES_HANDLER: failed logins in the database (default) or in the shared cache."""
+    store = env_str("CASELOG_LOGIN_THROTTLE_STORE", "database").strip() or "database"
+    if store == "database":
+        return "axes.handlers.database.AxesDatabaseHandler"
+    if store == "cache":
+        if not shared_cache:
+            raise ImproperlyConfigured(
+                "CASELOG_LOGIN_THROTTLE_STORE=cache needs a shared cache: set CACHE_URL=redis://…"
+            )
+        return "axes.handlers.cache.AxesCacheHandler"
+    raise ImproperlyConfigured(
+        f"CASELOG_LOGIN_THROTTLE_STORE must be database or cache, got {store!r}"
+    )

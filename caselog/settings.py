@@ -15,8 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from caselog.env import env_bool, env_int, env_list, env_str, mailer_from_environment
 from caselog.scaleout import (
     cache_from_environment,
+    login_throttle_handler,
+    rq_queues_from_environment,
     session_engine_from_environment,
     storage_from_environment,
+    tasks_from_environment,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,8 +49,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "axes",
+    "django_tasks_db",
     "cases",
     "correspondence",
+    "background",
 ]
 
 MIDDLEWARE = [
@@ -189,15 +194,33 @@ CACHES = {"default": cache_from_environment()}
 SESSION_ENGINE = session_engine_from_environment(
     shared_cache=CACHES["default"]["BACKEND"].endswith("RedisCache"), debug=DEBUG
 )
+# Failed logins (django-axes): the database by default, or the shared Redis cache
+# (CASELOG_LOGIN_THROTTLE_STORE=cache) so a lockout holds on every node.
+AXES_HANDLER = login_throttle_handler(
+    shared_cache=CACHES["default"]["BACKEND"].endswith("RedisCache")
+)
 
 # Uploads above this size are streamed to a temporary file, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
-# --- E-mail ---------------------------------------------------------------
-# Django 6.1's MAILERS, built from EMAIL_URL or the usual EMAIL_HOST/... variables.
-# Default: mails are printed on the console.
-MAILERS = {"default": mailer_from_environment()}
+# --- E-mail and background tasks ---------------------------------------------
+# No request talks to the mail server: the default mailer queues each e-mail as
+# a task (background/mail.py) and the worker (`manage.py run_worker`) sends it
+# through "outgoing", built from EMAIL_URL or the usual EMAIL_HOST/... variables
+# (default: the console), retrying for a day. See docs/deploy.md.
+MAILERS = {
+    "default": {"BACKEND": "background.mail.QueuedEmailBackend"},
+    "outgoing": mailer_from_environment(),
+}
+# The queue: this database (django-tasks-db) by default; TASKS_BACKEND=rq keeps it
+# in Redis (RQ_URL) for several worker machines.
+TASKS = tasks_from_environment()
+RQ_QUEUES = rq_queues_from_environment()
+if TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+# A task running longer than this was left by a killed worker: it is run again.
+CASELOG_TASK_STALLED_AFTER = env_int("CASELOG_TASK_STALLED_AFTER", 15 * 60, minimum=60)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Seller Support <no-reply@caselog.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

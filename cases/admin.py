@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,6 +7,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -90,12 +91,16 @@ class TransferForm(forms.Form):
     )
 
 
-def _notify_seller(event: str) -> Callable[[Case], None]:
-    # The admin is where cases and correspondence meet: the state service takes
-    # the seller notification as a callback it runs after the commit.
+def _transition_and_notify(case: Case, event: str, **kwargs: Any) -> Case:
+    # The admin is where cases and correspondence meet: the seller's e-mail is
+    # queued with the change, in its transaction (background.tasks).
+    from background.tasks import queue_with_transaction
     from correspondence.notifications import notify_seller
 
-    return lambda case: notify_seller(case, event)
+    with transaction.atomic():
+        fresh = case_transition(case=case, event=event, **kwargs)
+        queue_with_transaction(lambda: notify_seller(fresh, event))
+    return fresh
 
 
 @admin.register(Case)
@@ -164,14 +169,7 @@ class CaseAdmin(admin.ModelAdmin):
         done = 0
         for case in cases:
             try:
-                case_transition(
-                    case=case,
-                    event=event,
-                    actor=request.user,
-                    team=team,
-                    note=note,
-                    on_commit=_notify_seller(event),
-                )
+                _transition_and_notify(case, event, actor=request.user, team=team, note=note)
             except CaseStateError as error:
                 self.message_user(request, error.message, messages.WARNING)
             else:

@@ -82,35 +82,3 @@ class Attachment(models.Model):
         from django.urls import reverse
 
         return reverse("attachment", args=[self.token])
-
-
-class PendingNotification(models.Model):
-    """A notification e-mail the mail server refused: kept here to be sent again.
-
-    `manage.py send_pending_notifications` (run it from cron) retries every row
-    not yet sent; each failure is counted and its reason kept for the operator.
-    """
-
-    class Audience(models.TextChoices):
-        SUPPORT = "support", _("Seller Support inbox")
-        SELLER = "seller", _("Seller (primary e-mail and CC list)")
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    message = models.ForeignKey(
-        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices)
-    event = models.CharField(_("event"), max_length=30)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    attempts = models.PositiveIntegerField(_("attempts"), default=1)
-    last_error = models.TextField(_("last error"), blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("pending notification")
-        verbose_name_plural = _("pending notifications")
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="pending_notification_due")]
-
-    def __str__(self) -> str:
-        return f"{self.audience} {self.event} {self.case_id}"

@@ -1,11 +1,12 @@
-"""E-mail notifications about a case, always sent after the transaction commits.
+"""E-mail notifications about a case, queued after the transaction commits.
 
 Support hears about new cases and seller replies at CASELOG_SUPPORT_EMAIL, in the
 site's language; the seller (primary e-mail, CC list copied) hears about what
 support did, from the no-reply DEFAULT_FROM_EMAIL, in the language the owner last
 chose on the site (`User.language`; the site default otherwise). Every mail
 carries the case ID, its subject and the absolute case URL, and says that replies
-to it are not read.
+to it are not read. Sending is not done here: `EmailMessage.send()` queues the
+mail as a task (`background.mail`), and the worker delivers it.
 """
 
 from __future__ import annotations
@@ -124,32 +125,15 @@ def _compose_for(audience: str, case: Case, event: str, message: Message | None)
         )
 
 
-def _keep_for_retry(
-    *, audience: str, case: Case, event: str, message: Message | None, error: Exception
-) -> None:
-    from correspondence.models import PendingNotification
-
-    try:
-        PendingNotification.objects.create(
-            case_id=case.pk,
-            message_id=message.pk if message is not None and message.pk else None,
-            audience=audience,
-            event=event,
-            last_error=repr(error)[:1000],
-        )
-    except Exception:  # the database is failing too: the log is all that is left
-        logger.exception("Could not keep the notification for case %s for a retry", case.pk)
-
-
 def _notify(audience: str, case: Case, event: str, message: Message | None) -> int:
     try:
+        # The default mailer queues the e-mail as a task (background/mail.py): the
+        # worker sends it, and retries it while the mail server is away.
         return _compose_for(audience, case, event, message).send()
-    except Exception as error:
-        # The case and message are already saved; a mail server hiccup must not
-        # turn that into an error page. The failure is logged for the operator and
-        # the notification kept for `manage.py send_pending_notifications`.
-        logger.exception("Could not send the notification for case %s", case.pk)
-        _keep_for_retry(audience=audience, case=case, event=event, message=message, error=error)
+    except Exception:
+        # The case and message are already saved; failing to queue the mail must
+        # not turn that into an error page. The operator finds it in the log.
+        logger.exception("Could not queue the notification for case %s", case.pk)
         return 0
 
 
@@ -161,27 +145,3 @@ def notify_support(case: Case, event: str, message: Message | None = None) -> in
 def notify_seller(case: Case, event: str, message: Message | None = None) -> int:
     """Tell the case owner, CC list copied, what support did (answered, transferred…)."""
     return _notify(SELLER, case, event, message)
-
-
-def send_pending(*, limit: int = 500) -> tuple[int, int]:
-    """Retry the notifications the mail server refused; return (sent, still failing)."""
-    from correspondence.models import PendingNotification
-
-    sent = failed = 0
-    due = PendingNotification.objects.filter(sent_at__isnull=True).select_related("case", "message")
-    for pending in due[:limit]:
-        try:
-            _compose_for(pending.audience, pending.case, pending.event, pending.message).send()
-        except Exception as error:
-            logger.warning(
-                "Retry %d of notification %d failed: %r", pending.attempts, pending.pk, error
-            )
-            pending.attempts += 1
-            pending.last_error = repr(error)[:1000]
-            pending.save(update_fields=["attempts", "last_error"])
-            failed += 1
-        else:
-            pending.sent_at = timezone.now()
-            pending.save(update_fields=["sent_at"])
-            sent += 1
-    return sent, failed

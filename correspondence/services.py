@@ -18,6 +18,7 @@ from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from background.tasks import queue_with_transaction
 from cases.access import get_case_for_user
 from cases.models import Case, CaseEvent, SellerAccount
 from cases.services import (
@@ -176,12 +177,8 @@ def message_post(
                 client_token=client_token,
                 written=written,
             )
-            case_transition(
-                case=case,
-                event=event,
-                actor=author,
-                on_commit=lambda fresh: notify(fresh, event, message),
-            )
+            fresh = case_transition(case=case, event=event, actor=author)
+            queue_with_transaction(lambda: notify(fresh, event, message))
     except BaseException:
         _delete_files(written)
         raise
@@ -226,7 +223,7 @@ def case_open(
                 client_token=client_token,
                 written=written,
             )
-            transaction.on_commit(lambda: notify_support(case, CaseEvent.SELLER_OPENED, message))
+            queue_with_transaction(lambda: notify_support(case, CaseEvent.SELLER_OPENED, message))
     except IntegrityError:
         _delete_files(written)
         # Two identical submissions raced past the check: the first one won.

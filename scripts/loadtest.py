@@ -261,6 +261,26 @@ def gunicorn(env: dict[str, str], workdir: Path, *, workers: int = 3) -> Iterato
                 process.wait(timeout=5)
 
 
+@contextmanager
+def background_worker(env: dict[str, str], workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`manage.py run_worker` beside the server, as in production: it sends the e-mails."""
+    with (workdir / "worker.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--verbosity", "0"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+
+
 def _wait_until_up(server: Server, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -602,7 +622,7 @@ def stack(
                 "call_command('migrate', verbosity=0)",
             )
             seeded = json.loads(django_python(env, SEED_CODE, str(users), PASSWORD))
-            with gunicorn(env, workdir, workers=workers) as server:
+            with background_worker(env, workdir), gunicorn(env, workdir, workers=workers) as server:
 
                 def stop() -> None:
                     if server.process.poll() is None:

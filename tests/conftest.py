@@ -35,6 +35,18 @@ def _isolated_media(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _queued_mail(settings):
+    """E-mail goes through the task queue as in production; tasks run at once (immediate
+    backend) and "outgoing" is Django's test outbox. Tests of the worker and of retries
+    use the database queue (tests/background/)."""
+    settings.MAILERS = {
+        "default": {"BACKEND": "background.mail.QueuedEmailBackend"},
+        "outgoing": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+    }
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
 def make_user(email: str, *, account: SellerAccount | None = None, **flags: Any):
     from django.contrib.auth import get_user_model
 

@@ -7,8 +7,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 from caselog.scaleout import (
     cache_from_environment,
+    login_throttle_handler,
+    rq_queues_from_environment,
     session_engine_from_environment,
     storage_from_environment,
+    tasks_from_environment,
 )
 
 
@@ -21,6 +24,9 @@ def _clean_environment(monkeypatch):
         "CACHE_URL",
         "CASELOG_SESSION_ENGINE",
         "SESSION_ENGINE",
+        "TASKS_BACKEND",
+        "RQ_URL",
+        "CASELOG_LOGIN_THROTTLE_STORE",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -122,3 +128,35 @@ def test_downloads_and_replies_go_through_the_storage_api(seller_client, seller,
     download = seller_client.get(f"/attachments/{attachment.token}/")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"hello from memory"
+
+
+def test_tasks_default_to_the_database_queue():
+    assert tasks_from_environment() == {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def test_tasks_in_redis_through_rq(monkeypatch):
+    monkeypatch.setenv("TASKS_BACKEND", "rq")
+    monkeypatch.setenv("CACHE_URL", "redis://10.0.0.5:6379/1")
+    assert tasks_from_environment()["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
+    assert rq_queues_from_environment()["default"]["URL"] == "redis://10.0.0.5:6379/1"
+    monkeypatch.setenv("RQ_URL", "redis://10.0.0.6:6379/2")
+    assert rq_queues_from_environment()["default"]["URL"] == "redis://10.0.0.6:6379/2"
+
+
+def test_an_unknown_task_backend_fails_at_start(monkeypatch):
+    monkeypatch.setenv("TASKS_BACKEND", "celery")
+    with pytest.raises(ImproperlyConfigured, match="TASKS_BACKEND"):
+        tasks_from_environment()
+
+
+def test_login_throttle_in_the_database_or_the_shared_cache(monkeypatch):
+    assert login_throttle_handler(shared_cache=False).endswith("AxesDatabaseHandler")
+    monkeypatch.setenv("CASELOG_LOGIN_THROTTLE_STORE", "cache")
+    assert login_throttle_handler(shared_cache=True).endswith("AxesCacheHandler")
+    with pytest.raises(ImproperlyConfigured, match="shared cache"):
+        login_throttle_handler(shared_cache=False)
+    monkeypatch.setenv("CASELOG_LOGIN_THROTTLE_STORE", "redis")
+    with pytest.raises(ImproperlyConfigured, match="database or cache"):
+        login_throttle_handler(shared_cache=True)

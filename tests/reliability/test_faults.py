@@ -16,13 +16,12 @@ import pytest
 from django.core import mail
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.management import call_command
 from django.core.signals import request_finished
 from django.db import OperationalError, close_old_connections, connection, transaction
 
 from cases.models import CaseState
 from correspondence import services
-from correspondence.models import Attachment, Message, PendingNotification
+from correspondence.models import Attachment, Message
 from tests.conftest import make_case
 from tests.correspondence.conftest import pdf, png, text
 
@@ -203,17 +202,18 @@ def test_a_client_leaving_mid_export_breaks_nothing(rf, seller_client, account, 
 
 
 # --- the mail server is down ---------------------------------------------------
+# Delivery itself (retries, exactly once, a slow server) is in tests/background/.
 
 
 @pytest.fixture
 def mail_server_down(monkeypatch):
-    def refuse(self, *args, **kwargs):
+    def refuse(self, messages):
         raise ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")
 
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", refuse)
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
 
 
-def test_mail_server_down_keeps_the_message_and_records_the_notification(
+def test_mail_server_down_keeps_the_message_and_reports_the_undelivered_mail(
     mail_server_down, seller_client, case, caplog, django_capture_on_commit_callbacks
 ):
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
@@ -221,50 +221,27 @@ def test_mail_server_down_keeps_the_message_and_records_the_notification(
 
     assert response.status_code == 302
     assert Message.objects.filter(case=case, body=BODY).exists()
-    assert "Could not send the notification" in caplog.text
-    (pending,) = PendingNotification.objects.all()
-    assert pending.case_id == case.id
-    assert pending.audience == "support"
-    assert pending.event == "seller_replied"
-    assert pending.message.body == BODY
-    assert "Connection refused" in pending.last_error
-    assert pending.sent_at is None
-
-
-def test_pending_notifications_are_sent_when_the_server_is_back(
-    monkeypatch, seller_client, case, django_capture_on_commit_callbacks
-):
-    real_send = mail.EmailMessage.send
-    down = {"value": True}
-
-    def maybe_refuse(self, *args, **kwargs):
-        if down["value"]:
-            raise ConnectionRefusedError("Connection refused")
-        return real_send(self, *args, **kwargs)
-
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", maybe_refuse)
-    with django_capture_on_commit_callbacks(execute=True):
-        post_reply(seller_client, case)
-
-    call_command("send_pending_notifications")  # still down: counted, kept
-    pending = PendingNotification.objects.get()
-    assert pending.attempts == 2
-    assert pending.sent_at is None
+    assert "E-mail undelivered" in caplog.text
+    assert "Connection refused" in caplog.text
     assert mail.outbox == []
 
-    down["value"] = False
-    call_command("send_pending_notifications")
-    pending.refresh_from_db()
-    assert pending.sent_at is not None
-    (sent,) = mail.outbox
-    assert str(case.id) in sent.subject
-    assert BODY in sent.body
 
-    call_command("send_pending_notifications")  # nothing is sent twice
-    assert len(mail.outbox) == 1
+def test_mail_queue_failing_keeps_the_message(
+    monkeypatch, seller_client, case, caplog, django_capture_on_commit_callbacks
+):
+    def queue_down(*args, **kwargs):
+        raise OperationalError("the task queue is unreachable")
+
+    monkeypatch.setattr("background.mail.QueuedEmailBackend.send_messages", queue_down)
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        response = post_reply(seller_client, case)
+
+    assert response.status_code == 302
+    assert Message.objects.filter(case=case, body=BODY).exists()
+    assert "Could not queue the notification" in caplog.text
 
 
-def test_mail_server_down_for_an_agent_action_records_the_seller_notification(
+def test_mail_server_down_for_an_agent_action_still_applies_it(
     mail_server_down, support_agent, account, seller, django_capture_on_commit_callbacks
 ):
     from django.test import Client
@@ -278,5 +255,3 @@ def test_mail_server_down_for_an_agent_action_records_the_seller_notification(
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.RESOLVED
-    (pending,) = PendingNotification.objects.all()
-    assert (pending.audience, pending.event) == ("seller", "resolved")

@@ -1,0 +1,85 @@
+"""Periodic work: each entry once per interval, across schedulers that share the cache."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from background import periodic
+from background.periodic import Every
+from background.tasks import requeue_stalled_tasks
+from tests.background.conftest import run_worker
+
+
+@pytest.fixture
+def one_entry(monkeypatch):
+    entries = {"check": Every(timedelta(minutes=5), command="check")}
+    monkeypatch.setattr(periodic, "PERIODIC", entries)
+    return entries
+
+
+def test_an_entry_is_enqueued_once_per_interval(db_queue, one_entry):
+    from django.core.cache import cache
+
+    cache.clear()
+    now = timezone.now().replace(minute=1, second=0)
+    assert periodic.enqueue_due(now) == ["check"]
+    assert periodic.enqueue_due(now + timedelta(minutes=1)) == []  # same 5-minute slot
+    assert periodic.enqueue_due(now + timedelta(minutes=5)) == ["check"]
+    assert DBTaskResult.objects.filter(task_path="background.tasks.run_command").count() == 2
+
+
+def test_a_command_entry_runs_in_the_worker(db_queue, one_entry):
+    from django.core.cache import cache
+
+    cache.clear()
+    periodic.enqueue_due()
+    run_worker()
+    (done,) = DBTaskResult.objects.filter(task_path="background.tasks.run_command")
+    assert done.status == TaskResultStatus.SUCCESSFUL
+    assert done.args_kwargs["args"] == ["check"]
+
+
+def test_an_entry_names_a_task_or_a_command():
+    with pytest.raises(ValueError, match="either a task or a command"):
+        Every(timedelta(minutes=1))
+    with pytest.raises(ValueError, match="either a task or a command"):
+        Every(timedelta(minutes=1), task="a.b", command="c")
+
+
+def test_every_periodic_entry_points_at_a_task():
+    from django.tasks import Task
+    from django.utils.module_loading import import_string
+
+    for entry in periodic.PERIODIC.values():
+        if entry.task:
+            assert isinstance(import_string(entry.task), Task)
+
+
+def test_a_task_left_running_by_a_killed_worker_runs_again(db_queue, settings):
+    from django.core.mail import EmailMessage
+
+    EmailMessage("Hi", "Body", to=["seller@example.com"]).send()
+    task = DBTaskResult.objects.get()
+    DBTaskResult.objects.filter(pk=task.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=timezone.now() - timedelta(hours=1)
+    )
+    recent = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="background.tasks.prune_task_results",
+        backend_name="default",
+        run_after=timezone.now(),
+        status=TaskResultStatus.RUNNING,
+        started_at=timezone.now(),
+    )
+
+    assert requeue_stalled_tasks.call() == 1
+
+    task.refresh_from_db()
+    recent.refresh_from_db()
+    assert task.status == TaskResultStatus.READY
+    assert recent.status == TaskResultStatus.RUNNING  # still within its time
