@@ -34,6 +34,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # No CSS transitions (Bootstrap honours reduced motion): axe then reads a
+    # button's final colours, not a blend caught halfway on a busy machine.
+    return {**browser_context_args, "reduced_motion": "reduce"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if BROWSER_DIR in Path(item.path).resolve().parents:
