@@ -497,3 +497,28 @@ class CaseSearchEntry(models.Model):
         if not 0 <= ordinal <= cls.ORDINAL_MASK:
             raise ValueError(f"case {case_id} has too many search entries")
         return case_id << cls.KEY_BITS | ordinal
+
+
+class CaseSearchTerm(models.Model):
+    """One term a case can be found by: the search index (see `cases.search`).
+
+    The terms come from `cases.search.case_terms` (the tokeniser), over the case's
+    description, its messages (the `CaseSearchEntry` rows) and its owner's e-mail.
+    The primary key `(term, case)` is the B-tree a search reads, index-only: a
+    query term is a range of it. On PostgreSQL the column is compared in the "C"
+    collation (code-point order, as SQLite's BINARY), so a range selects the same
+    rows on both (migration `cases.0008_search_terms`).
+    """
+
+    TERM_LENGTH = 64
+
+    pk = models.CompositePrimaryKey("term", "case")
+    term = models.CharField(max_length=TERM_LENGTH)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.case_id}"
