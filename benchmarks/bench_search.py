@@ -89,7 +89,16 @@ def seed(cases: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from cases.models import Case, CaseSearchEntry, CaseState, Membership, SellerAccount, User
+    from cases.models import (
+        Case,
+        CaseSearchEntry,
+        CaseSearchTerm,
+        CaseState,
+        Membership,
+        SellerAccount,
+        User,
+    )
+    from cases.search import case_terms, entry_text
     from correspondence.models import Message
 
     account, _new = SellerAccount.objects.get_or_create(name=ACCOUNT)
@@ -165,6 +174,25 @@ def seed(cases: int) -> None:
                     )
                 )
             CaseSearchEntry.objects.bulk_create(entries)
+            # The terms as the services write them (`cases.search.case_terms`).
+            texts: dict[int, list[str]] = {}
+            for entry in entries[len(batch_cases) :]:
+                texts.setdefault(entry.case_id, []).append(
+                    entry_text(entry.subject, entry.body, entry.file_names)
+                )
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {CaseSearchTerm._meta.db_table} (term, case_id) VALUES (%s, %s)",
+                    [
+                        (term, c.id)
+                        for c in batch_cases
+                        for term in case_terms(
+                            description=c.short_description,
+                            email=c.primary_email,
+                            texts=texts.get(c.id, []),
+                        )
+                    ],
+                )
         print(f"\rseed: {min(cases, first + BATCH)}/{cases}", end="", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if connection.vendor == "postgresql" else "PRAGMA optimize")

@@ -514,11 +514,14 @@ class CaseSearchTerm(models.Model):
 
     pk = models.CompositePrimaryKey("term", "case")
     term = models.CharField(max_length=TERM_LENGTH)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    # (case, term) serves the probes "does this case hold a term in this range?"
+    # and the deletion of a case's terms; the primary key serves "which cases".
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
 
     class Meta:
         verbose_name = _("search term")
         verbose_name_plural = _("search terms")
+        indexes = [models.Index(fields=["case", "term"], name="searchterm_case_term")]
 
     def __str__(self) -> str:
         return f"{self.term} → {self.case_id}"

@@ -75,6 +75,7 @@ from django.utils.safestring import SafeString
 from cases.models import Case, CaseSearchEntry, CaseSearchTerm
 
 MAX_TERMS = 8
+SMALL_SET = 2000  # matching cases read into a list of ids (see `match_q`)
 MAX_TERM_LENGTH = CaseSearchTerm.TERM_LENGTH
 MAX_RUN = 4  # parts of a chunk joined into one term, at most
 CASE_ID_DIGITS = 10
@@ -153,7 +154,9 @@ def stem(word: str) -> str:
     return word
 
 
-def _chunk_terms(chunk: str) -> set[str]:
+@functools.lru_cache(maxsize=65536)
+def _chunk_terms(chunk: str) -> frozenset[str]:
+    # Cached: the words of a thread (and of a whole index rebuild) repeat.
     parts = list(_PART.finditer(chunk))
     terms: set[str] = set()
     for part in parts:
@@ -170,18 +173,17 @@ def _chunk_terms(chunk: str) -> set[str]:
         words = [part.group() for part in parts]
         if all(word.isdigit() for word in words):
             terms.add("".join(words))
-    return terms
+    return frozenset(term[:MAX_TERM_LENGTH] for term in terms if term)
 
 
 def index_terms(text: str) -> set[str]:
     """Every term a case's `text` can be found by (see the module's docstring)."""
     folded = fold(text)
     terms: set[str] = set()
-    for chunk in _CHUNK.findall(folded):
-        terms |= _chunk_terms(chunk)
+    terms.update(*map(_chunk_terms, _CHUNK.findall(folded)))
     for digits in _SPACED_DIGITS.findall(folded):
-        terms.add(digits.replace(" ", ""))
-    return {term[:MAX_TERM_LENGTH] for term in terms if term}
+        terms.add(digits.replace(" ", "")[:MAX_TERM_LENGTH])
+    return terms
 
 
 def _query_term(chunk: str) -> str:
@@ -219,12 +221,34 @@ def _after(prefix: str) -> str:
 
 
 def _prefix_sql(terms: Iterable[str]) -> tuple[str, list[str]]:
-    """Ids of the cases holding a term that starts with every one of `terms`."""
+    """Ids of the cases holding, for every one of `terms`, a term that starts with it."""
     selects, params = [], []
     for term in terms:
         selects.append(f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s")
         params += [term, _after(term)]
     return " INTERSECT ".join(selects), params
+
+
+def _small_match_set(terms: list[str]) -> list[int] | None:
+    """The matching case ids when there are at most SMALL_SET of them, else None.
+
+    One bounded query: the longest term (usually the rarest) drives, through the
+    primary key; each other term is a probe of the (case, term) index. It stops
+    at SMALL_SET + 1 cases, so a common word costs a few thousand index entries.
+    """
+    first, *others = sorted(terms, key=len, reverse=True)
+    sql = f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t WHERE t.term >= %s AND t.term < %s"
+    params: list[object] = [first, _after(first)]
+    for term in others:
+        sql += (
+            f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
+            " AND u.term >= %s AND u.term < %s)"
+        )
+        params += [term, _after(term)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, SMALL_SET + 1])
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) <= SMALL_SET else None
 
 
 def case_id_range(text: str) -> tuple[int, int] | None:
@@ -250,8 +274,16 @@ def match_q(text: str, *, owner_email: bool = False) -> Q | None:
         condition |= Q(pk__gte=id_range[0], pk__lt=id_range[1])
     terms = query_terms(text)
     if terms:
-        sql, params = _prefix_sql(terms)
-        condition |= Q(pk__in=RawSQL(sql, params))
+        # The page and the count share one match set: a small one is read once
+        # here and travels as a list of ids; a large one is a subquery that the
+        # page probes while it walks the log's order (the `+ 0` keeps SQLite from
+        # driving the page from the set and sorting every match).
+        ids = _small_match_set(terms)
+        if ids is not None:
+            condition |= Q(pk__in=ids)
+        else:
+            sql, params = _prefix_sql(terms)
+            condition |= Q(pk__in=RawSQL(sql, params))
     email = text.strip().lower()
     if owner_email and email and "\x00" not in email and not _has_surrogate(email):
         sql, params = _prefix_sql([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]])
@@ -306,16 +338,22 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     single = [term for term in terms if _PART.fullmatch(term)]
     spans: list[tuple[int, int]] = []
     for chunk in _CHUNK.finditer(text):
-        if compound and _satisfies(index_terms(chunk.group()), compound):
+        if compound and _satisfies(_chunk_index_terms(chunk.group()), compound):
             spans.append(chunk.span())
             continue
         for part in _PART.finditer(chunk.group()):
-            if single and _satisfies(index_terms(part.group()), single):
+            if single and _satisfies(_chunk_index_terms(part.group()), single):
                 spans.append((chunk.start() + part.start(), chunk.start() + part.end()))
     return spans
 
 
-def _satisfies(found: set[str], terms: list[str]) -> bool:
+@functools.lru_cache(maxsize=16384)
+def _chunk_index_terms(chunk: str) -> frozenset[str]:
+    # The words of a thread repeat: a page's snippets tokenise each one once.
+    return frozenset(index_terms(chunk))
+
+
+def _satisfies(found: frozenset[str], terms: list[str]) -> bool:
     return any(candidate.startswith(term) for candidate in found for term in terms)
 
 

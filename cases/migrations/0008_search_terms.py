@@ -72,6 +72,7 @@ class Migration(migrations.Migration):
                 (
                     "case",
                     models.ForeignKey(
+                        db_index=False,
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="cases.case",
@@ -84,6 +85,10 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(term_collation, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="casesearchterm",
+            index=models.Index(fields=["case", "term"], name="searchterm_case_term"),
+        ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.RunPython(index.drop_index, index.create_index),
     ]
