@@ -67,8 +67,9 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -283,7 +284,7 @@ def match_q(text: str, *, owner_email: bool = False) -> Q | None:
             condition |= Q(pk__in=ids)
         else:
             sql, params = _prefix_sql(terms)
-            condition |= Q(pk__in=RawSQL(sql, params))
+            condition |= Q(In(F("pk") + Value(0), RawSQL(sql, params)))
     email = text.strip().lower()
     if owner_email and email and "\x00" not in email and not _has_surrogate(email):
         sql, params = _prefix_sql([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]])
