@@ -275,21 +275,26 @@ def match_q(text: str, *, owner_email: bool = False) -> Q | None:
         condition |= Q(pk__gte=id_range[0], pk__lt=id_range[1])
     terms = query_terms(text)
     if terms:
-        # The page and the count share one match set: a small one is read once
-        # here and travels as a list of ids; a large one is a subquery that the
-        # page probes while it walks the log's order (the `+ 0` keeps SQLite from
-        # driving the page from the set and sorting every match).
-        ids = _small_match_set(terms)
-        if ids is not None:
-            condition |= Q(pk__in=ids)
-        else:
-            sql, params = _prefix_sql(terms)
-            condition |= Q(In(F("pk") + Value(0), RawSQL(sql, params)))
+        condition |= _terms_q(terms)
     email = text.strip().lower()
     if owner_email and email and "\x00" not in email and not _has_surrogate(email):
-        sql, params = _prefix_sql([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]])
-        condition |= Q(pk__in=RawSQL(sql, params))
+        condition |= _terms_q([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]])
     return condition or None
+
+
+def _terms_q(terms: list[str]) -> Q:
+    """The cases holding a term that starts with each of `terms`.
+
+    The page and the count share one match set: a small one is read once here
+    and travels as a list of ids; a large one is a subquery that the page probes
+    while it walks the log's order (`id + 0` keeps SQLite from driving the page
+    from the set and sorting every match).
+    """
+    ids = _small_match_set(terms)
+    if ids is not None:
+        return Q(pk__in=ids)
+    sql, params = _prefix_sql(terms)
+    return Q(In(F("pk") + Value(0), RawSQL(sql, params)))
 
 
 def _has_surrogate(text: str) -> bool:
