@@ -370,6 +370,11 @@ def excerpt(text: str, terms: list[str], *, width: int = 160) -> str | None:
     tokeniser decides what is marked as what matched.
     """
     text = " ".join(text.split())
+    # A stem differs from its word in the last two characters at most: a text
+    # without the rest of any term cannot match (most of a page's messages).
+    folded = fold(text)
+    if not any(term[: max(1, len(term) - 2)] in folded for term in terms):
+        return None
     spans = _spans(text, terms)
     if not spans:
         return None
