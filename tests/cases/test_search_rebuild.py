@@ -55,3 +55,18 @@ def test_an_interrupted_rebuild_leaves_the_old_index_usable(threads, seller, mon
         call_command("rebuild_search_index", batch=2, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert found(seller, "colis") == {case.id for case in threads}
     assert found(seller, "rembourse") == {case.id for case in threads}
+
+
+def test_the_migration_backfills_the_terms_the_services_write(threads):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    migration = importlib.import_module("cases.migrations.0008_search_terms")
+    written = set(CaseSearchTerm.objects.values_list("term", "case_id"))
+    CaseSearchTerm.objects.all().delete()
+    # The backfill only reads the editor's connection.
+    migration.backfill(apps, SimpleNamespace(connection=connection))
+    assert set(CaseSearchTerm.objects.values_list("term", "case_id")) == written
