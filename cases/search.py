@@ -115,7 +115,7 @@ def _fold_table() -> dict[int, str | None]:
             table[code] = "-"
         elif category == "Cs":  # lone surrogates: not text, cannot reach a database
             table[code] = " "
-    for char in "’‘ʼ`´":
+    for char in "’‘ʼ´":
         table[ord(char)] = "'"
     for char, spelled in {"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ı": "i"}.items():
         table[ord(char)] = spelled
@@ -123,15 +123,23 @@ def _fold_table() -> dict[int, str | None]:
     return table
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    table = _fold_table()
+    folded = unicodedata.normalize("NFKD", match.group()).translate(table).casefold()
+    return unicodedata.normalize("NFKD", folded).translate(table)
+
+
 def fold(text: str) -> str:
     """`text` case-folded and without accents; digits of every script as ASCII digits."""
-    if text.isascii():
-        folded = text.lower().replace("\x00", " ")
-    else:
-        table = _fold_table()
-        folded = unicodedata.normalize("NFKD", text).translate(table).casefold()
-        folded = unicodedata.normalize("NFKD", folded).translate(table)
-    return _DECIMAL_COMMA.sub(".", folded)
+    # Only the non-ASCII runs go through Unicode normalisation (decomposition is
+    # per character, so folding a run alone gives the same result): most of a
+    # French text is ASCII, and str.translate with a large table is slow per character.
+    if not text.isascii():
+        text = _NON_ASCII.sub(_fold_run, text)
+    return _DECIMAL_COMMA.sub(".", text.lower().replace("\x00", " "))
 
 
 def stem(word: str) -> str:
