@@ -445,16 +445,15 @@ class CaseView(models.Model):
 class CaseSearchEntry(models.Model):
     """The searchable text of a case: one row per message, one for the description.
 
-    The full-text index over it is the database's own (an FTS5 table on SQLite, a
-    GIN index on PostgreSQL; see `cases.search` and the migration that creates
-    them). `message_id` only names the source: `cases` does not know messages,
-    `correspondence.services` writes their rows through `cases.services`.
+    The raw text the search index (`CaseSearchTerm`) is built from, and the
+    snippets of the log are cut from (see `cases.search`). `message_id` only names
+    the source: `cases` does not know messages, `correspondence.services` writes
+    their rows through `cases.services`.
 
     The primary key holds the case: `id = case_id << KEY_BITS | ordinal` (0 for
     the description, 1, 2, … for the messages in the order they were indexed; see
-    `key`). The FTS5 rowid is this id, so a search reads the case of each match
-    from the full-text index itself (`rowid >> KEY_BITS`), without a join; a
-    check constraint keeps every id inside its case's range.
+    `key`); a check constraint keeps every id inside its case's range. (It was
+    the FTS5 rowid until `cases.0008_search_terms`.)
     """
 
     KEY_BITS = 20  # up to 1,048,575 messages a case; 10-digit case ids fit in 54 bits
