@@ -281,6 +281,41 @@ def _load_postgresql(rows: Iterator[tuple[Any, ...]], columns: list[str], adapt:
             cursor.execute(index_sql)
 
 
+def _load_search_terms() -> None:
+    """Every case's search terms (description and owner), as the services write them."""
+    from django.db import connection
+
+    from cases.search import case_terms
+
+    last = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                "SELECT id, short_description, primary_email FROM cases_case "
+                "WHERE id > %s ORDER BY id LIMIT %s",
+                [last, BATCH],
+            )
+            cases = cursor.fetchall()
+            if not cases:
+                return
+            last = cases[-1][0]
+            terms = [
+                (term, pk)
+                for pk, description, email in cases
+                for term in case_terms(description=description, email=email, texts=())
+            ]
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(
+                    "COPY cases_casesearchterm (term, case_id) FROM STDIN"
+                ) as copy:
+                    for row in terms:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(
+                    "INSERT INTO cases_casesearchterm (term, case_id) VALUES (%s, %s)", terms
+                )
+
+
 def _case_page(case: Any, author: Any, agent: Any, now: dt.datetime) -> None:
     """300 messages, 3 attachment rows each (the page lists them; no file is read)."""
     from correspondence.models import Attachment, Message
@@ -350,6 +385,7 @@ def seed(*, total: int, accounts: int, big: int) -> dict[str, Any]:
             _load_sqlite(rows, columns, adapt)
         else:
             _load_postgresql(rows, columns, adapt)
+        _load_search_terms()
     loaded = time.perf_counter() - started
     people.update(_special_cases(people, now))
     with connection.cursor() as cursor:

@@ -13,12 +13,12 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import WAITING_ON_SUPPORT, Case, CaseState
-from cases.search import matching_case_ids
+from cases.search import filter_cases
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = PAGE_SIZES[0]
@@ -162,21 +162,11 @@ class CaseFilter(django_filters.FilterSet):
         self.filters["o"] = self.filters.pop("o")
 
     def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
-        value = value.strip()
-        if not value:
+        if not value.strip():
             return queryset
-        condition = Q(short_description__icontains=value)
-        digits = value.replace(" ", "")
-        # isdecimal, not isdigit: "²" or "①" are digits that int() refuses; the
-        # decimal digits of every script ("١٢٣", "１２３") are numbers int() reads.
-        if digits.isdecimal() and len(digits) <= 10:
-            condition |= Q(pk=int(digits))
-        # Message subjects, bodies and file names, through the full-text index;
-        # `queryset` holds only the user's visible cases, so nothing else matches.
-        in_messages = matching_case_ids(value)
-        if in_messages is not None:
-            condition |= Q(pk__in=in_messages)
-        return queryset.filter(condition)
+        # Case ID, description and messages: one definition of a match, in
+        # `cases.search`; `queryset` holds only the user's visible cases.
+        return filter_cases(queryset, value)
 
     def filter_created_from(
         self, queryset: QuerySet[Case], name: str, value: dt.date

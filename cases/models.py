@@ -468,16 +468,15 @@ class CaseView(models.Model):
 class CaseSearchEntry(models.Model):
     """The searchable text of a case: one row per message, one for the description.
 
-    The full-text index over it is the database's own (an FTS5 table on SQLite, a
-    GIN index on PostgreSQL; see `cases.search` and the migration that creates
-    them). `message_id` only names the source: `cases` does not know messages,
-    `correspondence.services` writes their rows through `cases.services`.
+    The raw text the search index (`CaseSearchTerm`) is built from, and the
+    snippets of the log are cut from (see `cases.search`). `message_id` only names
+    the source: `cases` does not know messages, `correspondence.services` writes
+    their rows through `cases.services`.
 
     The primary key holds the case: `id = case_id << KEY_BITS | ordinal` (0 for
     the description, 1, 2, … for the messages in the order they were indexed; see
-    `key`). The FTS5 rowid is this id, so a search reads the case of each match
-    from the full-text index itself (`rowid >> KEY_BITS`), without a join; a
-    check constraint keeps every id inside its case's range.
+    `key`); a check constraint keeps every id inside its case's range. (It was
+    the FTS5 rowid until `cases.0008_search_terms`.)
     """
 
     KEY_BITS = 20  # up to 1,048,575 messages a case; 10-digit case ids fit in 54 bits
@@ -520,3 +519,31 @@ class CaseSearchEntry(models.Model):
         if not 0 <= ordinal <= cls.ORDINAL_MASK:
             raise ValueError(f"case {case_id} has too many search entries")
         return case_id << cls.KEY_BITS | ordinal
+
+
+class CaseSearchTerm(models.Model):
+    """One term a case can be found by: the search index (see `cases.search`).
+
+    The terms come from `cases.search.case_terms` (the tokeniser), over the case's
+    description, its messages (the `CaseSearchEntry` rows) and its owner's e-mail.
+    The primary key `(term, case)` is the B-tree a search reads, index-only: a
+    query term is a range of it. On PostgreSQL the column is compared in the "C"
+    collation (code-point order, as SQLite's BINARY), so a range selects the same
+    rows on both (migration `cases.0008_search_terms`).
+    """
+
+    TERM_LENGTH = 64
+
+    pk = models.CompositePrimaryKey("term", "case")
+    term = models.CharField(max_length=TERM_LENGTH)
+    # (case, term) serves the probes "does this case hold a term in this range?"
+    # and the deletion of a case's terms; the primary key serves "which cases".
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+        indexes = [models.Index(fields=["case", "term"], name="searchterm_case_term")]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.case_id}"

@@ -1,20 +1,57 @@
-"""Full-text search of a case's text, in the database's own engine.
+"""Search of a case's text: one definition of a match, the same on every database.
 
-The text lives in `CaseSearchEntry` (one row per message: subject, body, file
-names; one row for the short description). The index over it is an FTS5 table on
-SQLite and a GIN index on PostgreSQL (migration `cases.0004_search_index`); this
-module is the only code that knows either, so callers see three functions:
+What matches is decided here, in Python, by one tokeniser (`index_terms` for the
+text, `query_terms` for what the user types); the databases only store and look
+up its terms. So SQLite and PostgreSQL cannot disagree: they run the same SQL over
+the same rows.
 
-- `matching_case_ids(text)`: a subquery of the ids of cases with a message that
-  contains every word (as a prefix), for `pk__in` inside the log's filter;
+**The tokeniser.** Text is folded (Unicode NFKD, combining marks dropped, case
+folded, œ/æ/ø/ł/ß spelled out, every script's decimal digits read as 0–9, dashes
+and apostrophes unified, a decimal comma `12,50` read as `12.50`), then cut into
+*chunks*: runs of letters and digits held together by `. @ - _ / + ' & : #`
+(`jean.dupont@example.fr`, `171-7654321`, `12.50`, `shop.example.com`). A chunk
+gives its *parts* (`jean`, `dupont`, `example`, `fr`), the letter and digit runs
+of a mixed part (`ord12345` → `ord`, `12345`), every run of 2–4 consecutive parts
+(`example.fr`, `dupont@example.fr`, `jean.dupont@example.fr`), the whole chunk,
+and the digits of an all-digit chunk written together (`06.12.34.56.78` →
+`0612345678`; so are digits separated by single spaces, `+33 6 12 34 56 78` →
+`33612345678`). Words are cut to a light English/French stem (`refunds`,
+`refund` → `refund`; `remboursements` → `remboursement`; `journaux` → `journal`;
+`policies`, `policy` → `polici`; `problème`, `problem` → `problem`): plural and
+singular meet, nothing cleverer (no dictionary, so nothing to differ between
+engines or versions). A term is at most 64 characters.
+
+**A match.** The query goes through the same tokeniser: each chunk it holds is one
+term (its single part, stemmed, or the chunk whole), at most 8. A case matches
+when every query term is a *prefix* of one of the case's terms (in its short
+description, any message subject or body, or an attached file's name); or when
+the query is 4–10 ASCII digits and the case ID starts with them.
+
+**The index.** `CaseSearchTerm`: one row per (term, case), a B-tree on
+`(term, case_id)`; a query term is the range `term >= t AND term < t'` (t' = t with
+its last character incremented), read index-only. Terms are compared byte-wise
+(SQLite's BINARY, PostgreSQL's "C" collation on the column), so the range is the
+same on both. Why not the engines' own full-text search: PostgreSQL's parser and
+dictionaries (and `unaccent`) and SQLite's FTS5 tokenisers split `171-7654321`,
+e-mails and decimals differently, stem differently (or not at all), and the
+measured PostgreSQL GIN search had to read the heap of every matching entry for
+its case id (~210 ms for a common word at 100,000 cases); the term B-tree answers
+from the index alone on both (see `benchmarks/README.md`, "Full-text search").
+The owner's e-mail is stored as one more term, `@` + the address (no ordinary term
+starts with `@`), for the agents' search: exact and prefix matches by the index.
+
+`CaseSearchEntry` keeps the raw text (one row per message, one for the
+description): the snippets are cut from it, and the terms are rebuilt from it.
+
+Public functions:
+- `query_terms(text)`, `index_terms(text)`: the tokeniser;
+- `filter_cases(queryset, text)`: the cases of `queryset` matching `text` (the
+  log's `q`, the admin's search);
 - `search_snippets(case_ids=..., text=...)`: one escaped, highlighted excerpt per
-  case, for the rows of one page, in one plain indexed query (cut in Python);
-- `similar_cases(cases=..., text=...)`: the cases of a queryset whose text
-  resembles `text` (any of its words, best first): the duplicate guard.
+  case, for the rows of one page;
+- `similar_cases(cases=..., text=...)`: the duplicate guard.
 
-No function here widens what the caller passes in: the log filters the user's
-visible cases with the subquery, and the snippets and suggestions are only read
-for cases the caller already holds.
+No function here widens what the caller passes in.
 """
 
 # The SQL below is assembled from this module's constants and placeholders only;
@@ -25,85 +62,280 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from cases.models import Case, CaseSearchEntry
+from cases.models import Case, CaseSearchEntry, CaseSearchTerm
 
 MAX_TERMS = 8
-MAX_TERM_LENGTH = 40
+SMALL_SET = 2000  # matching cases read into a list of ids (see `match_q`)
+MAX_TERM_LENGTH = CaseSearchTerm.TERM_LENGTH
+MAX_RUN = 4  # parts of a chunk joined into one term, at most
+CASE_ID_DIGITS = 10
+MIN_CASE_ID_PREFIX = 4
+EMAIL_MARK = "@"
 START, STOP = "\x02", "\x03"
-_WORD = re.compile(r"[^\W_]+")
+_TERMS_TABLE = CaseSearchTerm._meta.db_table
+
 # Words too common to say that two subjects resemble each other.
 _STOPWORDS = """a an and are as at be by for from has have i in is it my no not of on or our
     please the this to was we with you your au aux avec ce ces dans de des du en est et
     il je la le les mais mon ne nous ou par pas pour que qui sur un une vos votre"""
-STOPWORDS = frozenset(_STOPWORDS.split())
 
-_PG_VECTOR = "to_tsvector('simple'::regconfig, subject || ' ' || body || ' ' || file_names)"
-_FTS = "cases_search_fts"
-_ENTRY = "cases_casesearchentry"
-# The entry id (= FTS5 rowid) is `case_id << KEY_BITS | ordinal`, ordinal 0 being
-# the description (see CaseSearchEntry): the case and the kind of every match
-# are in the full-text index itself.
-_CASE_OF_ROWID = f"({_FTS}.rowid >> {CaseSearchEntry.KEY_BITS})"
-_IS_MESSAGE_ROWID = f"({_FTS}.rowid & {CaseSearchEntry.ORDINAL_MASK}) <> 0"
+_JOINERS = ".@\\-_/+'&:#"
+# A chunk: letters/digits, held together by joiners. `[^\W_]` is a letter or digit.
+_CHUNK = re.compile(rf"[^\W_]+(?:[{_JOINERS}]+[^\W_]+)*")
+_PART = re.compile(r"[^\W_]+")
+_RUNS = re.compile(r"\d+|[^\W\d_]+")
+_SPACED_DIGITS = re.compile(r"(?<![\w.@\-])\d+(?: \d+){2,}(?![\w])")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+_LETTERS_ONLY = re.compile(r"[^\W\d_]+")
 
 
-def search_terms(text: str, *, drop_stopwords: bool = False) -> list[str]:
-    """The words of `text` the engines can match: lower-case, 2+ characters, at most 8."""
+@functools.cache
+def _fold_table() -> dict[int, str | None]:
+    """str.translate table: combining marks dropped, digits to ASCII, dashes, apostrophes."""
+    table: dict[int, str | None] = {}
+    for code in range(0x80, sys.maxunicode + 1):
+        char = chr(code)
+        category = unicodedata.category(char)
+        if category[0] == "M":
+            table[code] = None
+        elif category == "Nd":
+            table[code] = str(unicodedata.decimal(char))
+        elif category == "Pd":
+            table[code] = "-"
+        elif category == "Cs":  # lone surrogates: not text, cannot reach a database
+            table[code] = " "
+    for char in "’‘ʼ´":
+        table[ord(char)] = "'"
+    for char, spelled in {"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ı": "i"}.items():
+        table[ord(char)] = spelled
+    table[0] = " "
+    return table
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    table = _fold_table()
+    folded = unicodedata.normalize("NFKD", match.group()).translate(table).casefold()
+    return unicodedata.normalize("NFKD", folded).translate(table)
+
+
+def fold(text: str) -> str:
+    """`text` case-folded and without accents; digits of every script as ASCII digits."""
+    # Only the non-ASCII runs go through Unicode normalisation (decomposition is
+    # per character, so folding a run alone gives the same result): most of a
+    # French text is ASCII, and str.translate with a large table is slow per character.
+    if not text.isascii():
+        text = _NON_ASCII.sub(_fold_run, text)
+    return _DECIMAL_COMMA.sub(".", text.lower().replace("\x00", " "))
+
+
+def stem(word: str) -> str:
+    """A light English/French stem of a folded word: plural and singular meet."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("eaux"):
+        word = word[:-1]
+    elif word.endswith("aux"):
+        word = word[:-3] + "al"
+    elif word.endswith(("eux", "oux")) or (
+        word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    ):
+        word = word[:-1]
+    if word.endswith("ee") and len(word) > 4:
+        word = word[:-2]
+    elif word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    if word.endswith("y") and len(word) > 3:
+        word = word[:-1] + "i"
+    return word
+
+
+@functools.lru_cache(maxsize=65536)
+def _chunk_terms(chunk: str) -> frozenset[str]:
+    # Cached: the words of a thread (and of a whole index rebuild) repeat.
+    parts = list(_PART.finditer(chunk))
+    terms: set[str] = set()
+    for part in parts:
+        word = part.group()
+        terms.add(stem(word))
+        runs = _RUNS.findall(word)
+        if len(runs) > 1:
+            terms.update(stem(run) for run in runs)
+    if len(parts) > 1:
+        for first in range(len(parts)):
+            for last in range(first + 1, min(len(parts), first + MAX_RUN)):
+                terms.add(chunk[parts[first].start() : parts[last].end()])
+        terms.add(chunk)
+        words = [part.group() for part in parts]
+        if all(word.isdigit() for word in words):
+            terms.add("".join(words))
+    return frozenset(term[:MAX_TERM_LENGTH] for term in terms if term)
+
+
+def index_terms(text: str) -> set[str]:
+    """Every term a case's `text` can be found by (see the module's docstring)."""
+    folded = fold(text)
+    terms: set[str] = set()
+    terms.update(*map(_chunk_terms, _CHUNK.findall(folded)))
+    for digits in _SPACED_DIGITS.findall(folded):
+        terms.add(digits.replace(" ", "")[:MAX_TERM_LENGTH])
+    return terms
+
+
+def _query_term(chunk: str) -> str:
+    parts = _PART.findall(chunk)
+    term = stem(parts[0]) if len(parts) == 1 else chunk
+    return term[:MAX_TERM_LENGTH]
+
+
+def query_terms(text: str, *, drop_stopwords: bool = False) -> list[str]:
+    """The terms of what a user typed: one a chunk, 2+ characters, at most 8."""
     terms: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        word = word[:MAX_TERM_LENGTH]
-        if len(word) < 2 or word in terms or (drop_stopwords and word in STOPWORDS):
+    for chunk in _CHUNK.findall(fold(text)):
+        term = _query_term(chunk)
+        if len(term) < 2 or term in terms or (drop_stopwords and term in _stopword_terms()):
             continue
-        terms.append(word)
+        terms.append(term)
     return terms[:MAX_TERMS]
 
 
-def _engine_query(terms: Iterable[str], operator: str) -> str:
-    """The engine's query syntax for prefix matches of `terms`, joined by AND or OR.
+# The old name, kept for callers that only need the words.
+search_terms = query_terms
 
-    Terms are letters and digits only, so nothing a user types becomes an operator.
+
+@functools.cache
+def _stopword_terms() -> frozenset[str]:
+    return frozenset(stem(word) for word in _STOPWORDS.split())
+
+
+def _after(prefix: str) -> str:
+    """The smallest string above every string that starts with `prefix` (code-point order)."""
+    code = ord(prefix[-1]) + 1
+    if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be stored: skip them
+        code = 0xE000
+    return prefix[:-1] + chr(min(code, sys.maxunicode))
+
+
+def _prefix_sql(terms: Iterable[str]) -> tuple[str, list[str]]:
+    """Ids of the cases holding, for every one of `terms`, a term that starts with it."""
+    selects, params = [], []
+    for term in terms:
+        selects.append(f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s")
+        params += [term, _after(term)]
+    return " INTERSECT ".join(selects), params
+
+
+def _small_match_set(terms: list[str]) -> list[int] | None:
+    """The matching case ids when there are at most SMALL_SET of them, else None.
+
+    One bounded query: the longest term (usually the rarest) drives, through the
+    primary key; each other term is a probe of the (case, term) index. It stops
+    at SMALL_SET + 1 cases, so a common word costs a few thousand index entries.
     """
-    if connection.vendor == "postgresql":
-        joiner = " & " if operator == "AND" else " | "
-        return joiner.join(f"{term}:*" for term in terms)
-    return f" {operator} ".join(f'"{term}"*' for term in terms)
+    first, *others = sorted(terms, key=len, reverse=True)
+    sql = f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t WHERE t.term >= %s AND t.term < %s"
+    params: list[object] = [first, _after(first)]
+    for term in others:
+        sql += (
+            f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
+            " AND u.term >= %s AND u.term < %s)"
+        )
+        params += [term, _after(term)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, SMALL_SET + 1])
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) <= SMALL_SET else None
 
 
-def _vendor_sql(sqlite: str, postgresql: str) -> str:
-    if connection.vendor == "postgresql":
-        return postgresql
-    if connection.vendor == "sqlite":
-        return sqlite
-    raise NotImplementedError(f"no full-text search for {connection.vendor}")
+def case_id_range(text: str) -> tuple[int, int] | None:
+    """The case IDs that start with `text`, when it is 4–10 decimal digits (spaces ignored).
 
-
-def matching_case_ids(text: str) -> RawSQL | None:
-    """Ids of cases with a message holding every word of `text`, or None without words."""
-    terms = search_terms(text)
-    if not terms:
+    Decimal digits of any script count ("١٢٣٤", full-width "１２３４"), read as 0–9;
+    other digits do not ('²'.isdigit() is true, but it is no decimal digit).
+    """
+    digits = "".join(text.split())
+    if not (MIN_CASE_ID_PREFIX <= len(digits) <= CASE_ID_DIGITS) or not digits.isdecimal():
         return None
-    # SQLite reads each match's case from the FTS rowid (see `_CASE_OF_ROWID`):
-    # half a million matches of a common word cost one pass over its doclist, not
-    # half a million lookups of the entries table.
-    sql = _vendor_sql(
-        f"SELECT {_CASE_OF_ROWID} FROM {_FTS} WHERE {_FTS} MATCH %s AND {_IS_MESSAGE_ROWID}",
-        f"SELECT case_id FROM {_ENTRY} WHERE message_id IS NOT NULL "
-        f"AND {_PG_VECTOR} @@ to_tsquery('simple'::regconfig, %s)",
-    )
-    return RawSQL(sql, [_engine_query(terms, "AND")])
+    digits = "".join(str(unicodedata.decimal(char)) for char in digits)
+    scale = 10 ** (CASE_ID_DIGITS - len(digits))
+    return int(digits) * scale, (int(digits) + 1) * scale
+
+
+def match_q(text: str, *, owner_email: bool = False) -> Q | None:
+    """The condition on cases that `text` matches, or None when `text` holds nothing to find.
+
+    With `owner_email` (the agents' search), a case whose owner's e-mail starts with
+    `text` matches too.
+    """
+    condition = Q()
+    id_range = case_id_range(text)
+    if id_range is not None:
+        condition |= Q(pk__gte=id_range[0], pk__lt=id_range[1])
+    terms = query_terms(text)
+    if terms:
+        condition |= _terms_q(terms)
+    email = text.strip().lower()
+    if owner_email and email and "\x00" not in email and not _has_surrogate(email):
+        condition |= _terms_q([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]])
+    return condition or None
+
+
+def _terms_q(terms: list[str]) -> Q:
+    """The cases holding a term that starts with each of `terms`.
+
+    The page and the count share one match set: a small one is read once here
+    and travels as a list of ids; a large one is a subquery that the page probes
+    while it walks the log's order (`id + 0` keeps SQLite from driving the page
+    from the set and sorting every match).
+    """
+    ids = _small_match_set(terms)
+    if ids is not None:
+        return Q(pk__in=ids)
+    sql, params = _prefix_sql(terms)
+    return Q(In(F("pk") + Value(0), RawSQL(sql, params)))
+
+
+def _has_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+
+
+def filter_cases(
+    queryset: QuerySet[Case], text: str, *, owner_email: bool = False
+) -> QuerySet[Case]:
+    """The cases of `queryset` that `text` matches (none when it holds nothing to find)."""
+    condition = match_q(text, owner_email=owner_email)
+    return queryset.none() if condition is None else queryset.filter(condition)
+
+
+def case_terms(*, description: str, email: str, texts: Iterable[str]) -> set[str]:
+    """Every term of a case: its description, its messages' texts and its owner's e-mail."""
+    terms = index_terms(description)
+    for text in texts:
+        terms |= index_terms(text)
+    if email:
+        terms.add((EMAIL_MARK + email.lower())[:MAX_TERM_LENGTH])
+    return terms
+
+
+def entry_text(subject: str, body: str, file_names: str) -> str:
+    return " · ".join(part for part in (subject, body, file_names) if part)
 
 
 def highlight(raw: str) -> SafeString:
-    """Escape an engine's excerpt and turn its START/STOP markers into <mark>."""
+    """Escape an excerpt and turn its START/STOP markers into <mark>."""
     raw = " ".join(raw.split())
     parts = re.split(f"({START}.*?{STOP})", raw)
     return format_html_join(
@@ -117,58 +349,67 @@ def highlight(raw: str) -> SafeString:
     )
 
 
-@functools.cache
-def _fold_char(char: str) -> str:
-    return (unicodedata.normalize("NFKD", char)[:1] or char).lower()[:1] or char
+def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Where `text` matches `terms`: a whole chunk for a term with joiners, else a part."""
+    compound = [term for term in terms if not _PART.fullmatch(term)]
+    single = [term for term in terms if _PART.fullmatch(term)]
+    spans: list[tuple[int, int]] = []
+    for chunk in _CHUNK.finditer(text):
+        if compound and _satisfies(_chunk_index_terms(chunk.group()), compound):
+            spans.append(chunk.span())
+            continue
+        for part in _PART.finditer(chunk.group()):
+            if single and _satisfies(_chunk_index_terms(part.group()), single):
+                spans.append((chunk.start() + part.start(), chunk.start() + part.end()))
+    return spans
 
 
-def _fold(text: str) -> str:
-    """Lower-case `text` without accents, one character for one, so positions still match."""
-    if text.isascii():
-        return text.lower()
-    return "".join(_fold_char(char) for char in text)
+@functools.lru_cache(maxsize=16384)
+def _chunk_index_terms(chunk: str) -> frozenset[str]:
+    # The words of a thread repeat: a page's snippets tokenise each one once.
+    return frozenset(index_terms(chunk))
 
 
-@functools.lru_cache(maxsize=64)
-def _term_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
-    """Words of a folded text that start with a term, as the engines' prefix queries match."""
-    alternatives = "|".join(re.escape(_fold(term)) for term in terms)
-    return re.compile(r"(?<![^\W_])(?:" + alternatives + r")[^\W_]*")
+def _satisfies(found: frozenset[str], terms: list[str]) -> bool:
+    return any(candidate.startswith(term) for candidate in found for term in terms)
 
 
 def excerpt(text: str, terms: list[str], *, width: int = 160) -> str | None:
-    """The part of `text` around its first match, every match marked; None if a term is missing.
+    """The part of `text` around its first match, every match marked; None without a match.
 
-    Cut here rather than by the engines (FTS5 snippet(), ts_headline): the same
-    excerpt on both, exactly the seller's text (ts_headline drops what looks like
-    HTML), and the page's snippets are one indexed read, not a full-text query per
-    message.
+    Cut here rather than by an engine: exactly the seller's text, and the same
+    tokeniser decides what is marked as what matched.
     """
     # Text stored before control characters were refused may hold the markers.
     text = " ".join(text.replace(START, " ").replace(STOP, " ").split())
-    folded = _fold(text)
-    if not all(_term_pattern((term,)).search(folded) for term in terms):
+    # A stem differs from its word in the last two characters at most: a text
+    # without the rest of any term cannot match (most of a page's messages).
+    folded = fold(text)
+    if not any(term[: max(1, len(term) - 2)] in folded for term in terms):
         return None
-    pattern = _term_pattern(tuple(terms))
-    first = pattern.search(folded)
-    assert first is not None
-    start = max(0, first.start() - width // 3)
+    spans = _spans(text, terms)
+    if not spans:
+        return None
+    first_start, first_end = spans[0]
+    start = max(0, first_start - width // 3)
     if start:
-        start = text.find(" ", start, first.start()) + 1 or first.start()
+        start = text.find(" ", start, first_start) + 1 or first_start
     end = min(len(text), start + width)
-    if end < len(text) and text.rfind(" ", first.end(), end) > 0:
-        end = text.rfind(" ", first.end(), end)
+    if end < len(text) and text.rfind(" ", first_end, end) > 0:
+        end = text.rfind(" ", first_end, end)
     parts, cursor = [], start
-    for match in pattern.finditer(folded, start, end):
-        parts += [text[cursor : match.start()], START, text[match.start() : match.end()], STOP]
-        cursor = match.end()
+    for span_start, span_end in spans:
+        if span_start < start or span_end > end:
+            continue
+        parts += [text[cursor:span_start], START, text[span_start:span_end], STOP]
+        cursor = span_end
     parts.append(text[cursor:end])
     return ("…" if start else "") + "".join(parts) + ("…" if end < len(text) else "")
 
 
 def search_snippets(*, case_ids: list[int], text: str) -> dict[int, SafeString]:
-    """One excerpt per case, from its newest message holding every word, in one query."""
-    terms = search_terms(text)
+    """One excerpt per case, from its newest message that matches, in one query."""
+    terms = query_terms(text)
     if not terms or not case_ids:
         return {}
     entries = (
@@ -180,29 +421,26 @@ def search_snippets(*, case_ids: list[int], text: str) -> dict[int, SafeString]:
     for case_id, subject, body, file_names in entries:
         if case_id in snippets:
             continue
-        cut = excerpt(" · ".join(part for part in (subject, body, file_names) if part), terms)
+        cut = excerpt(entry_text(subject, body, file_names), terms)
         if cut is not None:
             snippets[case_id] = highlight(cut)
     return snippets
 
 
 def similar_cases(*, cases: QuerySet[Case], text: str, limit: int = 5) -> list[Case]:
-    """Cases of `cases` whose description or messages share words with `text`, best first."""
-    terms = search_terms(text, drop_stopwords=True)
+    """Cases of `cases` sharing the most words with `text` (newest first among equals)."""
+    terms = query_terms(text, drop_stopwords=True)
     if not terms:
         return []
     scope_sql, scope_params = cases.values("pk").query.sql_with_params()
-    # The best entries first; a case with several matching messages counts once.
-    sql = _vendor_sql(
-        f"SELECT {_CASE_OF_ROWID} FROM {_FTS} "
-        f"WHERE {_FTS} MATCH %s AND {_CASE_OF_ROWID} IN ({scope_sql}) "
-        f"ORDER BY {_FTS}.rank LIMIT %s",
-        f"SELECT case_id FROM {_ENTRY}, to_tsquery('simple'::regconfig, %s) query "
-        f"WHERE {_PG_VECTOR} @@ query AND case_id IN ({scope_sql}) "
-        f"ORDER BY ts_rank({_PG_VECTOR}, query) DESC, id DESC LIMIT %s",
+    placeholders = ", ".join(["%s"] * len(terms))
+    sql = (
+        f"SELECT case_id FROM {_TERMS_TABLE} WHERE term IN ({placeholders}) "
+        f"AND case_id IN ({scope_sql}) GROUP BY case_id "
+        f"ORDER BY COUNT(*) DESC, case_id DESC LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [_engine_query(terms, "OR"), *scope_params, limit * 10])
-        ranked = list(dict.fromkeys(row[0] for row in cursor.fetchall()))[:limit]
+        cursor.execute(sql, [*terms, *scope_params, limit])
+        ranked = [row[0] for row in cursor.fetchall()]
     found = {case.pk: case for case in cases.filter(pk__in=ranked)}
     return [found[pk] for pk in ranked if pk in found]

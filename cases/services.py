@@ -27,6 +27,7 @@ from cases.models import (
     CaseEvent,
     CaseHistory,
     CaseSearchEntry,
+    CaseSearchTerm,
     CaseState,
     CaseView,
     Membership,
@@ -36,6 +37,7 @@ from cases.models import (
     new_case_id,
     validate_time_zone,
 )
+from cases.search import case_terms, entry_text
 from cases.validators import clean_short_description, normalize_email, parse_cc_list
 
 
@@ -137,6 +139,7 @@ def case_create(
     CaseSearchEntry.objects.create(
         id=CaseSearchEntry.key(case.pk, 0), case=case, subject=short_description
     )
+    _search_terms_add(case.pk, case_terms(description=short_description, email=owner, texts=[]))
     return case
 
 
@@ -281,6 +284,7 @@ def case_update(
                     "subject": locked.short_description,
                 },
             )
+            case_search_terms_refresh(case_ids=[locked.pk])
     case.__dict__.update({k: getattr(locked, k) for k in [*new_values.keys(), "version"]})
     return changes
 
@@ -302,7 +306,7 @@ def case_search_entry_add(
         .values_list("id", flat=True)
         .first()
     )
-    return CaseSearchEntry.objects.create(
+    entry = CaseSearchEntry.objects.create(
         id=CaseSearchEntry.key(case_id, 1 if last is None else (last - first) + 1),
         case_id=case_id,
         message_id=message_id,
@@ -310,6 +314,45 @@ def case_search_entry_add(
         body=body,
         file_names=" ".join(file_names),
     )
+    text = entry_text(entry.subject, entry.body, entry.file_names)
+    _search_terms_add(case_id, case_terms(description="", email="", texts=[text]))
+    return entry
+
+
+def _search_terms_add(case_id: int, terms: set[str]) -> None:
+    # A case's terms are a set: a term it already has is skipped by the database.
+    CaseSearchTerm.objects.bulk_create(
+        [CaseSearchTerm(term=term, case_id=case_id) for term in terms],
+        batch_size=500,
+        ignore_conflicts=True,
+    )
+
+
+def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
+    """Build the search terms of `case_ids` again from their entries and owners.
+
+    For a change that can take terms away (a description edited, an owner
+    replaced) and for the rebuild; posting a message only adds its terms. One
+    transaction: a case shows its old terms or its new ones, never none.
+    """
+    case_ids = list(case_ids)
+    texts: dict[int, list[str]] = {}
+    with transaction.atomic():
+        entries = CaseSearchEntry.objects.filter(case_id__in=case_ids, message_id__isnull=False)
+        for case_id, subject, body, names in entries.values_list(
+            "case_id", "subject", "body", "file_names"
+        ):
+            texts.setdefault(case_id, []).append(entry_text(subject, body, names))
+        rows = [
+            CaseSearchTerm(term=term, case_id=pk)
+            for pk, description, email in Case.objects.filter(pk__in=case_ids).values_list(
+                "pk", "short_description", "primary_email"
+            )
+            for term in case_terms(description=description, email=email, texts=texts.get(pk, []))
+        ]
+        CaseSearchTerm.objects.filter(case_id__in=case_ids).delete()
+        CaseSearchTerm.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 def case_mark_seen(*, user: Any, case: Case) -> None:
@@ -421,6 +464,8 @@ def cases_hand_off(
         if changed:
             Case.objects.bulk_update(list(changed.values()), ["primary_email", "cc_list"])
             Case.objects.filter(pk__in=list(changed)).update(version=F("version") + 1)
+            # The owner's e-mail is a search term (the agents search by it).
+            case_search_terms_refresh(case_ids=[case.pk for case in plan.owned])
             CaseHistory.objects.bulk_create(history)
     return HandOffSummary(
         from_email=plan.from_email,
@@ -460,6 +505,7 @@ def case_search_entries_rebuild(
                 )
             )
         CaseSearchEntry.objects.bulk_create(entries, batch_size=2000)
+        case_search_terms_refresh(case_ids=case_ids)
     return len(entries)
 
 

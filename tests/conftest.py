@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cases.models import Case, CaseState, Membership, SellerAccount, new_case_id
+from cases.services import case_search_terms_refresh
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -73,7 +74,7 @@ def make_case(
     if state == CaseState.RESOLVED:
         resolved_at = now - timedelta(days=resolved_days_ago if resolved_days_ago else 1)
     email = owner.email if owner is not None else account.members.first().email
-    return Case.objects.create(
+    case = Case.objects.create(
         id=new_case_id(),
         account=account,
         created_at=created_at,
@@ -84,6 +85,9 @@ def make_case(
         last_activity_at=created_at,
         resolved_at=resolved_at,
     )
+    # Indexed for search as seed data is (`seed_demo` rebuilds the index).
+    case_search_terms_refresh(case_ids=[case.pk])
+    return case
 
 
 @pytest.fixture

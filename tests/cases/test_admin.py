@@ -292,3 +292,29 @@ def test_date_hierarchy_lists_years_and_months_without_scanning_every_case(
     days = agent_admin.get(LIST, {"created_at__year": "2026", "created_at__month": "5"})
     assert days.status_code == 200
     assert "created_at__day=10" in days.text
+
+
+def test_agents_search_message_text_and_the_owners_e_mail_with_the_log_engine(
+    agent_admin, account, seller, colleague
+):
+    from correspondence.services import case_open, message_post
+
+    case = case_open(
+        account=account, author=seller, subject="Parcel", body="Où est mon colis ?", files=()
+    ).case
+    message_post(case=case, author=seller, direction="seller", body="Order 402-7654321, 12,50 €")
+    other = make_case(account, owner=colleague, short_description="Remboursements en retard")
+
+    def listed(q: str) -> set[int]:
+        text = agent_admin.get(LIST, {"q": q}).text
+        return {pk for pk in (case.id, other.id) if str(pk) in text}
+
+    assert listed("COLIS") == {case.id}
+    assert listed("7654321") == {case.id}
+    assert listed("12.50") == {case.id}
+    assert listed("remboursement") == {other.id}
+    assert listed(str(other.id)[:6]) == {other.id}
+    assert listed("colleague@example.com") == {other.id}
+    assert listed("colleague@ex") == {other.id}
+    assert listed("seller@") == {case.id}
+    assert listed("nothing-like-this") == set()

@@ -170,7 +170,7 @@ def test_snippets_take_one_query_for_the_page(seller_client, account, seller):
 
 
 def test_search_terms_are_words_only():
-    assert search_terms('Refund "order" 402-123 OR x*') == ["refund", "order", "402", "123", "or"]
+    assert search_terms('Refund "order" 402-123 OR x*') == ["refund", "order", "402-123", "or"]
     assert search_terms("the refund for my order", drop_stopwords=True) == ["refund", "order"]
 
 
@@ -199,11 +199,12 @@ def test_an_excerpt_is_cut_around_the_first_match_and_marks_every_match():
     assert "&lt;i&gt;late&lt;/i&gt;" in html
 
 
-def test_an_excerpt_needs_every_term_and_ignores_accents():
+def test_an_excerpt_needs_a_match_and_ignores_accents():
     from cases.search import excerpt
 
-    assert excerpt("Le remboursé arrive", ["rembourse"]) == "Le \x02remboursé\x03 arrive"
-    assert excerpt("alpha only", ["alpha", "bravo"]) is None
+    cut = excerpt("Le remboursé arrive", search_terms("rembourse"))
+    assert cut == "Le \x02remboursé\x03 arrive"
+    assert excerpt("alpha only", search_terms("bravo")) is None
 
 
 def test_entry_ids_hold_their_case_in_posting_order(account, seller, support_agent):
@@ -274,14 +275,11 @@ def test_the_migration_renumbers_entries_written_the_old_way(account, seller):
             cursor.execute(sql)
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA ignore_check_constraints = 0")
-            cursor.execute("INSERT INTO cases_search_fts(cases_search_fts) VALUES ('rebuild')")
     first = CaseSearchEntry.key(case.id, 0)
     keyed = dict(CaseSearchEntry.objects.filter(case=case).values_list("message_id", "id"))
     messages = sorted(message for message in keyed if message is not None)
     assert keyed == {None: first, messages[0]: first + 1, messages[1]: first + 2}
-    from cases.search import matching_case_ids
+    from cases.access import cases_visible_to
+    from cases.search import filter_cases
 
-    with connection.cursor() as cursor:
-        sql = matching_case_ids("ocelot")
-        cursor.execute(sql.sql, sql.params)
-        assert {row[0] for row in cursor.fetchall()} == {case.id}
+    assert list(filter_cases(cases_visible_to(seller), "ocelot")) == [case]
