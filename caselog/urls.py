@@ -20,6 +20,10 @@ case_patterns = [
     path("<int:case_id>/", correspondence_views.case_detail, name="detail"),
     path("<int:case_id>/edit/", case_views.case_edit, name="edit"),
     path("<int:case_id>/reply/", correspondence_views.case_reply, name="reply"),
+    path("<int:case_id>/resolve/", correspondence_views.case_resolve, name="resolve"),
+    path("<int:case_id>/not-solved/", correspondence_views.case_not_solved, name="not_solved"),
+    path("<int:case_id>/keep-open/", correspondence_views.case_keep_open, name="keep_open"),
+    path("<int:case_id>/escalate/", correspondence_views.case_escalate, name="escalate"),
 ]
 
 urlpatterns = [

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -19,16 +21,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import (
+    SUPPORT_SIDE_EVENTS,
     TRANSITIONS,
+    TURNS,
+    WAITING_ON_SELLER,
     Case,
     CaseEvent,
     CaseHistory,
     CaseSearchEntry,
     CaseState,
     CaseView,
+    EscalationReason,
     Membership,
     SellerAccount,
     SupportTeam,
+    Turn,
     expired_q,
     new_case_id,
 )
@@ -105,6 +112,7 @@ def case_create(
                     account=account,
                     created_at=now,
                     last_activity_at=now,
+                    waiting_since=now,
                     state=TRANSITIONS[CaseEvent.SELLER_OPENED].target,
                     primary_email=owner,
                     cc_list=cc,
@@ -124,6 +132,10 @@ def case_create(
     return case
 
 
+def _clock_end(now: datetime) -> datetime:
+    return now + timedelta(days=settings.CASELOG_AUTO_RESOLVE_AFTER_DAYS)
+
+
 def case_transition(
     *,
     case: Case,
@@ -135,9 +147,14 @@ def case_transition(
 ) -> Case:
     """Move `case` along the state table, record it, and queue `on_commit` (notifications).
 
+    Also keeps the conversation's bookkeeping, which follows from the move: since
+    when the seller waits (support's turn), the automatic-resolution clock (a
+    support answer starts it; any other state stops it), "answer not accepted",
+    and when support last acted (the log's "Updated" mark).
     Expired cases are read-only for sellers and closed to every move but reopening.
     """
-    transition = TRANSITIONS[CaseEvent(event)]
+    event = CaseEvent(event)
+    transition = TRANSITIONS[event]
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         if case.is_expired and event != CaseEvent.REOPENED:
@@ -154,15 +171,42 @@ def case_transition(
                 % {
                     "id": case.pk,
                     "state": CaseState(case.state).label,
-                    "action": CaseEvent(event).label,
+                    "action": event.label,
                 },
             )
         old_state = case.state
+        old_turn = TURNS[CaseState(old_state)]
         now = timezone.now()
-        case.state = transition.target
+        case.state = transition.target_from(old_state)
+        new_turn = TURNS[CaseState(case.state)]
         case.last_activity_at = now
-        case.resolved_at = now if transition.target == CaseState.RESOLVED else None
-        fields = ["state", "last_activity_at", "resolved_at", "version"]
+        case.resolved_at = now if case.state == CaseState.RESOLVED else None
+        if new_turn != Turn.SUPPORT:
+            case.waiting_since = None
+        elif old_turn != Turn.SUPPORT or case.waiting_since is None:
+            case.waiting_since = now
+        if event in {CaseEvent.SUPPORT_ANSWERED, CaseEvent.SUPPORT_NEEDS_ACTION}:
+            case.auto_resolve_at, case.reminder_sent_at = _clock_end(now), None
+            case.answer_not_accepted = False
+        elif case.state not in WAITING_ON_SELLER:
+            case.auto_resolve_at = case.reminder_sent_at = None
+        if event == CaseEvent.SELLER_NOT_SOLVED:
+            case.answer_not_accepted = True
+        elif case.state == CaseState.RESOLVED:
+            case.answer_not_accepted = False
+        if event in SUPPORT_SIDE_EVENTS:
+            case.support_activity_at = now
+        fields = [
+            "state",
+            "last_activity_at",
+            "resolved_at",
+            "version",
+            "waiting_since",
+            "auto_resolve_at",
+            "reminder_sent_at",
+            "answer_not_accepted",
+            "support_activity_at",
+        ]
         if event == CaseEvent.TRANSFERRED and team is not None and team.pk != case.support_team_id:
             _record(
                 case=case,
@@ -184,11 +228,160 @@ def case_transition(
                 field=CaseHistory.Field.STATE,
                 old=old_state,
                 new=case.state,
-                note=note,
+                note=note or _event_note(event),
             )
         if on_commit is not None:
             transaction.on_commit(lambda: on_commit(case))
     return case
+
+
+def _event_note(event: CaseEvent) -> str:
+    """The history says who ended a case and why it went back to support."""
+    if event in {CaseEvent.SELLER_RESOLVED, CaseEvent.AUTO_RESOLVED, CaseEvent.SELLER_NOT_SOLVED}:
+        return str(event.label)
+    return ""
+
+
+def case_keep_open(*, case: Case, actor: Any) -> Case:
+    """ "Keep this case open": restart the automatic-resolution clock (in the history)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.is_expired or locked.state not in WAITING_ON_SELLER:
+            raise CaseStateError(
+                locked,
+                "keep_open",
+                _("Case %(id)s is not waiting for you: there is no clock to restart.")
+                % {"id": locked.pk},
+            )
+        now = timezone.now()
+        old = locked.auto_resolve_at
+        locked.auto_resolve_at, locked.reminder_sent_at = _clock_end(now), None
+        locked.last_activity_at = now
+        locked.version = F("version") + 1
+        locked.save(
+            update_fields=["auto_resolve_at", "reminder_sent_at", "last_activity_at", "version"]
+        )
+        locked.refresh_from_db(fields=["version"])
+        _record(
+            case=locked,
+            actor=actor,
+            field=CaseHistory.Field.AUTO_RESOLVE,
+            old=old.isoformat() if old else "",
+            new=locked.auto_resolve_at.isoformat(),
+            note=_("Kept open by the seller"),
+        )
+    return locked
+
+
+def case_escalate(
+    *,
+    case: Case,
+    actor: Any,
+    reason: str,
+    text: str = "",
+    on_commit: Callable[[Case], None] | None = None,
+) -> Case:
+    """The seller asks for escalation: a flag on the case (one open at a time), in the history."""
+    reason = EscalationReason(reason)
+    text = (text or "").strip()
+    if reason == EscalationReason.OTHER and not text:
+        raise ValidationError(_("Say why you ask for escalation."), code="required")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.is_escalated:
+            raise CaseStateError(
+                locked, "escalate", _("This case is already escalated; Seller Support is on it.")
+            )
+        if not locked.may_escalate:
+            raise CaseStateError(
+                locked,
+                "escalate",
+                _(
+                    "You can ask for escalation when Seller Support is later than its "
+                    "response target, or after telling them an answer did not solve your problem."
+                ),
+            )
+        locked.escalated_at = timezone.now()
+        locked.escalation_reason = reason
+        locked.escalation_text = text[:2000]
+        locked.version = F("version") + 1
+        locked.save(
+            update_fields=["escalated_at", "escalation_reason", "escalation_text", "version"]
+        )
+        locked.refresh_from_db(fields=["version"])
+        _record(
+            case=locked,
+            actor=actor,
+            field=CaseHistory.Field.ESCALATION,
+            old="",
+            new=reason,
+            note=locked.escalation_text,
+        )
+        if on_commit is not None:
+            transaction.on_commit(lambda: on_commit(locked))
+    return locked
+
+
+def case_clear_escalation(*, case: Case, actor: Any, note: str) -> Case:
+    """An agent clears the case's open escalation, with a note for the history."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(
+            _("Write a note: what was done about the escalation."), code="required"
+        )
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not locked.is_escalated:
+            raise CaseStateError(locked, "clear_escalation", _("This case is not escalated."))
+        old = locked.escalation_reason
+        locked.escalated_at = None
+        locked.escalation_reason = ""
+        locked.escalation_text = ""
+        locked.version = F("version") + 1
+        locked.save(
+            update_fields=["escalated_at", "escalation_reason", "escalation_text", "version"]
+        )
+        locked.refresh_from_db(fields=["version"])
+        _record(
+            case=locked, actor=actor, field=CaseHistory.Field.ESCALATION, old=old, new="", note=note
+        )
+    return locked
+
+
+def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
+    """Take the reminder of `case_id` for sending, once: a conditional update, so two
+    runs of the timers at once cannot both send it. None when it is not due (any more)."""
+    due = Case.objects.filter(
+        pk=case_id,
+        state__in=WAITING_ON_SELLER,
+        reminder_sent_at__isnull=True,
+        auto_resolve_at__gt=now,
+        auto_resolve_at__lte=now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS),
+    )
+    if not due.update(reminder_sent_at=now):
+        return None
+    return Case.objects.get(pk=case_id)
+
+
+def case_auto_resolve(
+    *, case_id: int, now: datetime, on_commit: Callable[[Case], None] | None = None
+) -> Case | None:
+    """Resolve `case_id` if its clock ran out; None when it did not (or another run did it).
+
+    The row is locked and the clock read again under the lock: a seller who kept
+    the case open or replied a moment ago wins.
+    """
+    with transaction.atomic():
+        locked = (
+            Case.objects.select_for_update()
+            .filter(pk=case_id, state__in=WAITING_ON_SELLER, auto_resolve_at__lte=now)
+            .first()
+        )
+        if locked is None or locked.is_expired:
+            return None
+        return case_transition(
+            case=locked, event=CaseEvent.AUTO_RESOLVED, actor=None, on_commit=on_commit
+        )
 
 
 def case_update(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Notifications that are not moves of the state table.
+REMINDER = "reminder"  # run_case_timers: the automatic resolution is near
+NEW_OWNER = "new_owner"  # the case's primary e-mail changed to this owner
+ESCALATED = "escalated"  # the seller asked for escalation
+
 # Events that tell the seller something, with the sentence that opens the mail.
 SELLER_EVENTS = {
     CaseEvent.SUPPORT_ANSWERED: lambda: _("Seller Support answered your case."),
@@ -34,11 +40,21 @@ SELLER_EVENTS = {
     ),
     CaseEvent.TRANSFERRED: lambda: _("Your case was transferred to another support team."),
     CaseEvent.RESOLVED: lambda: _("Seller Support resolved your case."),
+    CaseEvent.AUTO_RESOLVED: lambda: _(
+        "Your case was resolved automatically: nobody replied to the last answer in time."
+    ),
     CaseEvent.REOPENED: lambda: _("Seller Support reopened your case to investigate further."),
+    REMINDER: lambda: _(
+        "Your case waits for your reply. Without one, it will be resolved automatically soon."
+    ),
+    NEW_OWNER: lambda: _("You are now the owner of this case."),
 }
 SUPPORT_EVENTS = {
     CaseEvent.SELLER_OPENED: lambda: _("A seller opened a new case."),
     CaseEvent.SELLER_REPLIED: lambda: _("A seller replied to a case."),
+    CaseEvent.SELLER_NOT_SOLVED: lambda: _("A seller says the answer did not solve the problem."),
+    CaseEvent.SELLER_RESOLVED: lambda: _("A seller resolved a case."),
+    ESCALATED: lambda: _("A seller asked for escalation."),
 }
 SUPPORT = "support"
 SELLER = "seller"
@@ -55,14 +71,29 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def admin_case_url(case: Case) -> str:
+    return settings.CASELOG_SITE_URL.rstrip("/") + reverse(
+        "admin:cases_case_change", args=[case.pk]
+    )
+
+
 def _compose(
-    *, case: Case, headline: str, to: list[str], cc: list[str], message: Message | None
+    *,
+    case: Case,
+    headline: str,
+    to: list[str],
+    cc: list[str],
+    message: Message | None,
+    url: str | None = None,
+    event: str = "",
 ) -> EmailMessage:
     context = {
         "case": case,
         "headline": headline,
-        "case_url": case_url(case),
+        "case_url": url or case_url(case),
         "message": message,
+        "reminder": event == REMINDER,
+        "escalation": event == ESCALATED,
     }
     subject = one_line(
         _("[Case %(id)s] %(headline)s %(subject)s")
@@ -95,22 +126,39 @@ def recipient_language(email: str) -> str:
 def _compose_for(audience: str, case: Case, event: str, message: Message | None) -> EmailMessage:
     if audience == SUPPORT:
         # The support inbox reads the site's language.
+        # Agents work in the admin: the link opens the case there.
         with translation.override(settings.LANGUAGE_CODE):
             return _compose(
                 case=case,
-                headline=SUPPORT_EVENTS[CaseEvent(event)](),
+                headline=SUPPORT_EVENTS[event](),
                 to=[settings.CASELOG_SUPPORT_EMAIL],
                 cc=[],
                 message=message,
+                url=admin_case_url(case),
+                event=event,
             )
-    # One mail to the owner, the CC list copied: in the owner's language.
+    if event == NEW_OWNER:
+        # Only the new owner: the CC list did not change.
+        with translation.override(recipient_language(case.primary_email)):
+            return _compose(
+                case=case,
+                headline=SELLER_EVENTS[event](),
+                to=[case.primary_email],
+                cc=[],
+                message=None,
+            )
+    # One mail to the owner, the CC list copied: in the owner's language. The
+    # support message's text comes along (never its files, which stay behind the
+    # access-checked case page) unless the operator turned it off.
+    include = settings.CASELOG_EMAIL_INCLUDES_MESSAGE and message is not None
     with translation.override(recipient_language(case.primary_email)):
         return _compose(
             case=case,
-            headline=SELLER_EVENTS[CaseEvent(event)](),
+            headline=SELLER_EVENTS[event](),
             to=[case.primary_email],
             cc=list(case.cc_list),
-            message=None,  # the message itself is read on the access-checked case page
+            message=message if include else None,
+            event=event,
         )
 
 
@@ -151,6 +199,21 @@ def notify_support(case: Case, event: str, message: Message | None = None) -> in
 def notify_seller(case: Case, event: str, message: Message | None = None) -> int:
     """Tell the case owner, CC list copied, what support did (answered, transferred…)."""
     return _notify(SELLER, case, event, message)
+
+
+def notify_new_owner(case: Case) -> int:
+    """Tell the case's (new) primary e-mail that the case is theirs now."""
+    return _notify(SELLER, case, NEW_OWNER, None)
+
+
+def notify_reminder(case: Case) -> int:
+    """Tell the owner, CC list copied, that the case will be resolved automatically soon."""
+    return _notify(SELLER, case, REMINDER, None)
+
+
+def notify_escalation(case: Case) -> int:
+    """Tell the support inbox that a seller asked for escalation."""
+    return _notify(SUPPORT, case, ESCALATED, None)
 
 
 def send_pending(*, limit: int = 500) -> tuple[int, int]:

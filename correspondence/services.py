@@ -79,11 +79,15 @@ def _write_message(
     body = (body or "").strip()
     if not body:
         raise ValidationError(_("Write a message."), code="required")
+    subject = " ".join((subject or "").split())
+    if not subject:
+        # A reply says what it answers, as a mail client would.
+        subject = f"RE: {case.short_description}"
     message = Message.objects.create(
         case=case,
         author=author,
         direction=direction,
-        subject=" ".join((subject or "").split())[:200],
+        subject=subject[:200],
         body=body,
         recipients=[case.primary_email, *case.cc_list],
         client_token=client_token or None,
@@ -126,9 +130,9 @@ def _delete_files(names: list[str]) -> None:
         storage.delete(name)
 
 
-def _event_for(direction: str, needs_action: bool) -> str:
+def _event_for(direction: str, needs_action: bool, not_solved: bool = False) -> str:
     if direction == Message.Direction.FROM_SELLER:
-        return CaseEvent.SELLER_REPLIED
+        return CaseEvent.SELLER_NOT_SOLVED if not_solved else CaseEvent.SELLER_REPLIED
     return CaseEvent.SUPPORT_NEEDS_ACTION if needs_action else CaseEvent.SUPPORT_ANSWERED
 
 
@@ -141,9 +145,13 @@ def message_post(
     subject: str = "",
     files: Sequence[Any] = (),
     needs_action: bool = False,
+    not_solved: bool = False,
     client_token: str | None = None,
 ) -> Message:
     """Post a message with up to MAX_ATTACHMENTS files and move the case accordingly.
+
+    `not_solved`: the seller's answer to "Did this solve your problem?" was No and
+    this message says why; the case goes back to support, "answer not accepted".
 
     Raises ValidationError (a rule broken by the input), CaseStateError (expired
     case, or a move the state table refuses) or DuplicateSubmissionError.
@@ -154,7 +162,7 @@ def message_post(
     cleaned up if this function's own transaction fails.
     """
     direction = Message.Direction(direction)
-    event = _event_for(direction, needs_action)
+    event = _event_for(direction, needs_action, not_solved)
     notify = notify_support if direction == Message.Direction.FROM_SELLER else notify_seller
     written: list[str] = []
     try:
