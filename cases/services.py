@@ -348,6 +348,24 @@ def case_clear_escalation(*, case: Case, actor: Any, note: str) -> Case:
     return locked
 
 
+def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
+    """(cases whose reminder is due, cases whose clock ran out), soonest first.
+
+    Only candidates: `case_claim_reminder` and `case_auto_resolve` decide under
+    a lock or a conditional update, so a case changed since is left alone.
+    """
+    running = Case.objects.filter(state__in=WAITING_ON_SELLER, auto_resolve_at__isnull=False)
+    remind_by = now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS)
+    reminders = running.filter(
+        reminder_sent_at__isnull=True, auto_resolve_at__gt=now, auto_resolve_at__lte=remind_by
+    )
+    ends = running.filter(auto_resolve_at__lte=now)
+    return (
+        list(reminders.order_by("auto_resolve_at").values_list("pk", flat=True)),
+        list(ends.order_by("auto_resolve_at").values_list("pk", flat=True)),
+    )
+
+
 def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
     """Take the reminder of `case_id` for sending, once: a conditional update, so two
     runs of the timers at once cannot both send it. None when it is not due (any more)."""

@@ -11,24 +11,30 @@ message, no attachment row and no orphan file.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.access import get_case_for_user
 from cases.models import Case, CaseEvent, SellerAccount
 from cases.services import (
     CaseStateError,
+    case_auto_resolve,
+    case_claim_reminder,
     case_create,
     case_search_entries_rebuild,
     case_search_entry_add,
+    case_timer_ids,
     case_transition,
 )
 from correspondence.models import Attachment, Message, attachment_path, new_token
-from correspondence.notifications import notify_seller, notify_support
+from correspondence.notifications import notify_reminder, notify_seller, notify_support
 from correspondence.rules import validate_uploads
 
 
@@ -241,6 +247,39 @@ def case_open(
         _delete_files(written)
         raise
     return message
+
+
+@dataclass(frozen=True)
+class TimersRun:
+    reminded: int
+    resolved: int
+
+
+def case_timers_run(*, now: datetime | None = None) -> TimersRun:
+    """The conversation's clocks (`manage.py run_case_timers`): remind, then resolve.
+
+    Each case is decided on its own (a conditional update for the reminder, a
+    locked re-read for the resolution), so the job can run twice at once, or be
+    interrupted and run again: every reminder is sent once, every case resolved
+    once, and a seller who replied or kept the case open a moment ago wins.
+    """
+    now = now or timezone.now()
+    reminder_ids, end_ids = case_timer_ids(now=now)
+    reminded = resolved = 0
+    for case_id in reminder_ids:
+        with transaction.atomic():
+            case = case_claim_reminder(case_id=case_id, now=now)
+            if case is not None:
+                transaction.on_commit(lambda case=case: notify_reminder(case))
+                reminded += 1
+    for case_id in end_ids:
+        done = case_auto_resolve(
+            case_id=case_id,
+            now=now,
+            on_commit=lambda fresh: notify_seller(fresh, CaseEvent.AUTO_RESOLVED),
+        )
+        resolved += done is not None
+    return TimersRun(reminded=reminded, resolved=resolved)
 
 
 def search_index_rebuild(*, case_ids: list[int]) -> int:
