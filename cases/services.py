@@ -410,8 +410,12 @@ def case_update(
     primary_email: str,
     cc_list: list[str] | str,
     short_description: str,
+    on_owner_change: Callable[[list[Case]], None] | None = None,
 ) -> list[CaseHistory]:
-    """Change owner, CC list and description; refuse a stale form; one history row per change."""
+    """Change owner, CC list and description; refuse a stale form; one history row per change.
+
+    `on_owner_change` runs after the commit when the owner changed (the e-mail to
+    the new owner)."""
     new_values = {
         CaseHistory.Field.PRIMARY_EMAIL: _check_owner(case.account_id, primary_email),
         CaseHistory.Field.CC_LIST: parse_cc_list(cc_list),
@@ -456,6 +460,9 @@ def case_update(
                     "subject": locked.short_description,
                 },
             )
+        owner_changed = any(c.field == CaseHistory.Field.PRIMARY_EMAIL for c in changes)
+        if owner_changed and on_owner_change is not None:
+            transaction.on_commit(lambda: on_owner_change([locked]))
     case.__dict__.update({k: getattr(locked, k) for k in [*new_values.keys(), "version"]})
     return changes
 
@@ -541,11 +548,17 @@ def cases_hand_off_plan(
 
 
 def cases_hand_off(
-    *, account: SellerAccount, actor: Any, from_email: str, to_email: str
+    *,
+    account: SellerAccount,
+    actor: Any,
+    from_email: str,
+    to_email: str,
+    on_owner_change: Callable[[list[Case]], None] | None = None,
 ) -> HandOffSummary:
     """Move every case `from_email` owns to `to_email` and take it off every CC list.
 
-    One transaction; one history row per changed field of each case. Refused
+    One transaction; one history row per changed field of each case;
+    `on_owner_change` gets the moved cases after the commit. Refused
     (ValidationError) when `to_email` is not an authorized user of the account.
     """
     to_email = _check_owner(account.pk, to_email)
@@ -580,6 +593,8 @@ def cases_hand_off(
             Case.objects.bulk_update(list(changed.values()), ["primary_email", "cc_list"])
             Case.objects.filter(pk__in=list(changed)).update(version=F("version") + 1)
             CaseHistory.objects.bulk_create(history)
+        if plan.owned and on_owner_change is not None:
+            transaction.on_commit(lambda: on_owner_change(plan.owned))
     return HandOffSummary(
         from_email=plan.from_email,
         to_email=to_email,

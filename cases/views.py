@@ -15,6 +15,7 @@ from cases.forms import CaseEditForm
 from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState
 from cases.selectors import case_log
 from cases.services import StaleCaseError, case_update
+from correspondence.notifications import notify_new_owner
 
 EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
@@ -74,6 +75,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 case=case,
                 actor=request.user,
                 expected_version=form.cleaned_data["version"],
+                on_owner_change=notify_new_owner,
                 **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
             )
         except StaleCaseError as error:

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.models import Case, CaseEvent
 
@@ -201,9 +202,34 @@ def notify_seller(case: Case, event: str, message: Message | None = None) -> int
     return _notify(SELLER, case, event, message)
 
 
-def notify_new_owner(case: Case) -> int:
-    """Tell the case's (new) primary e-mail that the case is theirs now."""
-    return _notify(SELLER, case, NEW_OWNER, None)
+def notify_new_owner(cases: list[Case]) -> int:
+    """Tell the new primary e-mail of `cases` (one owner: an edit or a hand-off) which
+    cases are theirs now: one e-mail, whatever the number of cases."""
+    if len(cases) <= 1:
+        return sum(_notify(SELLER, case, NEW_OWNER, None) for case in cases)
+    owner = cases[0].primary_email
+    try:
+        with translation.override(recipient_language(owner)):
+            subject = ngettext(
+                "%(count)d case is now yours", "%(count)d cases are now yours", len(cases)
+            ) % {"count": len(cases)}
+            body = render_to_string(
+                "correspondence/email/new_owner.txt",
+                {"cases": [(case, case_url(case)) for case in cases]},
+            )
+        email = EmailMessage(
+            subject=one_line(subject),
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[owner],
+            headers=_HEADERS,
+        )
+        return email.send()
+    except Exception as error:
+        logger.exception("Could not tell %s about the cases handed to them", owner)
+        for case in cases:  # retried one by one by send_pending_notifications
+            _keep_for_retry(audience=SELLER, case=case, event=NEW_OWNER, message=None, error=error)
+        return 0
 
 
 def notify_reminder(case: Case) -> int:

@@ -241,3 +241,48 @@ def test_seller_email_carries_the_support_message(
     with django_capture_on_commit_callbacks(execute=True):
         support_answer(case, agent, body="Second answer.")
     assert "Second answer." not in mail.outbox[0].body
+
+
+def test_a_new_owner_is_told_by_email(
+    seller_client, account, seller, colleague, django_capture_on_commit_callbacks
+):
+    case = make_case(account, owner=seller)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        seller_client.post(
+            f"/cases/{case.id}/edit/",
+            {
+                "primary_email": colleague.email,
+                "cc_list": "",
+                "short_description": case.short_description,
+                "version": case.version,
+            },
+        )
+    case.refresh_from_db()
+    assert case.primary_email == colleague.email
+    assert [m.to for m in mail.outbox] == [[colleague.email]]
+    assert "You are now the owner of this case." in mail.outbox[0].body
+
+
+def test_a_hand_off_tells_the_new_owner_once(
+    seller_client, account, seller, colleague, django_capture_on_commit_callbacks
+):
+    cases = [make_case(account, owner=seller) for _ in range(3)]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        seller_client.post(
+            f"/team/{account.pk}/",
+            {"from_email": seller.email, "to_email": colleague.email, "confirm": "1"},
+        )
+    assert [m.to for m in mail.outbox] == [[colleague.email]]
+    assert "3 cases are now yours" in mail.outbox[0].subject
+    for case in cases:
+        assert str(case.id) in mail.outbox[0].body
+
+
+def test_support_inbox_links_to_the_admin(account, seller, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.case_open(account=account, author=seller, subject="Hi", body="Help").case
+    assert f"/admin/cases/case/{case.id}/change/" in mail.outbox[0].body
+    assert f"/cases/{case.id}/\n" not in mail.outbox[0].body
