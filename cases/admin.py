@@ -1,27 +1,34 @@
 from collections.abc import Callable
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases.access import get_case_for_user
 from cases.models import (
+    DEFAULT_RESPONSE_TARGET_HOURS,
+    TURNS,
     Case,
     CaseEvent,
     CaseHistory,
     Membership,
     SellerAccount,
     SupportTeam,
+    Turn,
     User,
 )
-from cases.services import CaseStateError, case_transition
+from cases.services import CaseStateError, case_clear_escalation, case_transition
 
 
 @admin.register(User)
@@ -56,7 +63,7 @@ class SellerAccountAdmin(admin.ModelAdmin):
 
 @admin.register(SupportTeam)
 class SupportTeamAdmin(admin.ModelAdmin):
-    list_display = ["name"]
+    list_display = ["name", "response_target_hours"]
     search_fields = ["name"]
 
 
@@ -87,6 +94,69 @@ class TransferForm(forms.Form):
     )
 
 
+class ClearEscalationForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done (shown in the case history)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TurnFilter(admin.SimpleListFilter):
+    title = _("whose turn")
+    parameter_name = "turn"
+
+    def lookups(self, request, model_admin):
+        return Turn.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Turn.values:
+            states = [state for state, turn in TURNS.items() if turn == self.value()]
+            return queryset.filter(state__in=states)
+        return queryset
+
+
+def overdue_q(now=None) -> Q:
+    """Support's turn and waiting longer than the case's team target (teams are few)."""
+    now = now or timezone.now()
+    condition = Q(
+        support_team__isnull=True,
+        waiting_since__lt=now - timedelta(hours=DEFAULT_RESPONSE_TARGET_HOURS),
+    )
+    for team_id, hours in SupportTeam.objects.values_list("pk", "response_target_hours"):
+        condition |= Q(support_team_id=team_id, waiting_since__lt=now - timedelta(hours=hours))
+    # `waiting_since` is only set on support's turn.
+    return Q(waiting_since__isnull=False) & condition
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("response target")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Overdue")), ("0", _("Within target"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(overdue_q())
+        if self.value() == "0":
+            return queryset.filter(waiting_since__isnull=False).exclude(overdue_q())
+        return queryset
+
+
+class EscalatedFilter(admin.SimpleListFilter):
+    title = _("escalation")
+    parameter_name = "escalated"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Escalated")), ("0", _("Not escalated"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(escalated_at__isnull=self.value() == "0")
+        return queryset
+
+
 def _notify_seller(event: str) -> Callable[[Case], None]:
     # The admin is where cases and correspondence meet: the state service takes
     # the seller notification as a callback it runs after the commit.
@@ -101,6 +171,8 @@ class CaseAdmin(admin.ModelAdmin):
         "id",
         "short_description",
         "state",
+        "waiting",
+        "flags",
         "support_team",
         "account",
         "primary_email",
@@ -108,7 +180,16 @@ class CaseAdmin(admin.ModelAdmin):
         "last_activity_at",
     ]
     list_display_links = ["id", "short_description"]
-    list_filter = ["state", "support_team", ("created_at", admin.DateFieldListFilter), "account"]
+    list_filter = [
+        "state",
+        TurnFilter,
+        OverdueFilter,
+        EscalatedFilter,
+        "answer_not_accepted",
+        "support_team",
+        ("created_at", admin.DateFieldListFilter),
+        "account",
+    ]
     search_fields = ["=id", "primary_email", "short_description"]
     search_help_text = _("Search by case ID (exact), primary e-mail or short description.")
     date_hierarchy = "created_at"
@@ -116,7 +197,8 @@ class CaseAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts cost a full scan at 1M cases
-    ordering = ["-created_at", "-id"]
+    # Who has waited longest first; cases on nobody's or the seller's turn after.
+    ordering = [F("waiting_since").asc(nulls_last=True), "id"]
     actions = ["reopen_cases", "resolve_cases", "transfer_cases"]
     change_form_template = "admin/cases/case/change_form.html"
     readonly_fields = [
@@ -130,9 +212,39 @@ class CaseAdmin(admin.ModelAdmin):
         "support_team",
         "last_activity_at",
         "resolved_at",
+        "waiting_since",
+        "auto_resolve_at",
+        "answer_not_accepted",
+        "escalation",
     ]
     fields = readonly_fields
     inlines = [CaseHistoryInline]
+
+    @admin.display(description=_("waiting since"), ordering="waiting_since")
+    def waiting(self, case: Case) -> str:
+        if case.waiting_since is None:
+            return "—"
+        text = formats.date_format(timezone.localtime(case.waiting_since), "SHORT_DATETIME_FORMAT")
+        if case.is_overdue:
+            return format_html('{} <strong class="overdue">{}</strong>', text, _("overdue"))
+        return text
+
+    @admin.display(description=_("flags"))
+    def flags(self, case: Case) -> str:
+        marks = []
+        if case.is_escalated:
+            marks.append(str(_("escalated")))
+        if case.answer_not_accepted:
+            marks.append(str(_("answer not accepted")))
+        return ", ".join(marks) or "—"
+
+    @admin.display(description=_("escalation"))
+    def escalation(self, case: Case) -> str:
+        if not case.is_escalated:
+            return "—"
+        when = formats.date_format(timezone.localtime(case.escalated_at), "SHORT_DATETIME_FORMAT")
+        reason = case.get_escalation_reason_display()
+        return f"{when}: {reason}" + (f" — {case.escalation_text}" if case.escalation_text else "")
 
     @admin.display(description=_("CC list"))
     def cc_addresses(self, case: Case) -> str:
@@ -190,9 +302,24 @@ class CaseAdmin(admin.ModelAdmin):
     def reopen_cases(self, request, queryset) -> None:
         self._apply(request, queryset, CaseEvent.REOPENED)
 
-    @admin.action(description=_("Resolve selected cases"), permissions=["act"])
-    def resolve_cases(self, request, queryset) -> None:
-        self._apply(request, queryset, CaseEvent.RESOLVED)
+    @admin.action(description=_("Resolve selected cases…"), permissions=["act"])
+    def resolve_cases(self, request, queryset) -> TemplateResponse | None:
+        if "apply" in request.POST:
+            self._apply(request, queryset, CaseEvent.RESOLVED)
+            return None
+        return self._confirm_page(request, list(queryset), from_list=True)
+
+    def _confirm_page(self, request, cases, *, from_list: bool) -> TemplateResponse:
+        """Resolving ends the conversation (and e-mails the sellers): asked first."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Resolve cases"),
+            "opts": self.model._meta,
+            "cases": cases,
+            "from_list": from_list,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cases/case/resolve_confirm.html", context)
 
     @admin.action(description=_("Transfer selected cases to a team…"), permissions=["act"])
     def transfer_cases(self, request, queryset) -> TemplateResponse | None:
@@ -235,6 +362,16 @@ class CaseAdmin(admin.ModelAdmin):
                 name="cases_case_reply",
             ),
             path(
+                "<int:case_id>/resolve/",
+                view(self.resolve_view),
+                name="cases_case_resolve",
+            ),
+            path(
+                "<int:case_id>/clear-escalation/",
+                view(self.clear_escalation_view),
+                name="cases_case_clear_escalation",
+            ),
+            path(
                 "<int:case_id>/transfer/",
                 view(self.transfer_view),
                 name="cases_case_transfer",
@@ -253,6 +390,31 @@ class CaseAdmin(admin.ModelAdmin):
             raise PermissionDenied
         self._apply(request, [case], event)
         return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+
+    def resolve_view(self, request, case_id: int) -> HttpResponse:
+        """The confirmation before the case page's Resolve (it posts to `act_view`)."""
+        case = self._case_or_404(request, case_id)
+        return self._confirm_page(request, [case], from_list=False)
+
+    def clear_escalation_view(self, request, case_id: int) -> HttpResponse:
+        case = self._case_or_404(request, case_id)
+        form = ClearEscalationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case_clear_escalation(case=case, actor=request.user, note=form.cleaned_data["note"])
+            except CaseStateError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(request, _("The escalation was cleared."), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Clear the escalation of case %(id)s") % {"id": case.pk},
+            "opts": self.model._meta,
+            "original": case,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/clear_escalation.html", context)
 
     def transfer_view(self, request, case_id: int) -> HttpResponse:
         case = self._case_or_404(request, case_id)
