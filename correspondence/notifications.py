@@ -45,9 +45,7 @@ SELLER_EVENTS = {
         "Your case was resolved automatically: nobody replied to the last answer in time."
     ),
     CaseEvent.REOPENED: lambda: _("Seller Support reopened your case to investigate further."),
-    REMINDER: lambda: _(
-        "Your case waits for your reply. Without one, it will be resolved automatically soon."
-    ),
+    REMINDER: lambda: _("Your case will be resolved automatically soon."),
     NEW_OWNER: lambda: _("You are now the owner of this case."),
 }
 SUPPORT_EVENTS = {
