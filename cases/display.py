@@ -138,7 +138,7 @@ def log_rows_html(rows: Iterable[Any]) -> SafeString:
             '      <td class="email-cell opened-by">'
             f"{_email(case.opened_by_email) if case.opened_by_email else '—'}</td>\n"
             f'      <td class="text-break">{escape(case.short_description)}{snippet}</td>\n'
-            '      <td class="text-nowrap activity-cell">'
+            '      <td class="activity-cell">'
             f'<time datetime="{escape(case.activity_iso)}">'
             f"{escape(case.activity_text)}</time></td>\n"
             "    </tr>\n    "
