@@ -474,14 +474,32 @@ class CaseAdmin(admin.ModelAdmin):
             self.message_user(request, _("Your reply was sent to the seller."), messages.SUCCESS)
         return True
 
+    def _saved_replies(self, request, case_id) -> tuple[list, dict[str, str]]:
+        """The saved replies an agent may start from, and the reply form's initial
+        text when one was picked (`?saved=<id>`), in the case owner's language."""
+        from correspondence.models import SavedReply
+        from correspondence.notifications import recipient_language
+
+        if not request.user.has_perm("correspondence.view_savedreply"):
+            return [], {}
+        replies = list(SavedReply.objects.all())
+        picked = next((r for r in replies if str(r.pk) == request.GET.get("saved")), None)
+        if picked is None:
+            return replies, {}
+        case = get_case_for_user(request.user, case_id)
+        return replies, {"body": picked.body_in(recipient_language(case.primary_email))}
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         from correspondence.forms import SupportReplyForm
 
         can_act = self.has_act_permission(request)
+        saved, initial = self._saved_replies(request, object_id) if can_act else ([], {})
         extra_context = {
             **(extra_context or {}),
             "can_act": can_act,
             "events": CaseEvent,
-            "reply_form": SupportReplyForm() if can_act else None,
+            "reply_form": SupportReplyForm(initial=initial) if can_act else None,
+            "saved_replies": saved,
+            "saved_picked": request.GET.get("saved", ""),
         }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -3,7 +3,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from correspondence.models import Message
+from correspondence.models import Message, SavedReply
 
 
 class MessageInline(admin.StackedInline):
@@ -52,3 +52,14 @@ class MessageInline(admin.StackedInline):
                 ),
             ),
         )
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "has_french", "updated_at"]
+    search_fields = ["title", "body_en", "body_fr"]
+    fields = ["title", "body_en", "body_fr"]
+
+    @admin.display(description=_("in French"), boolean=True)
+    def has_french(self, reply: SavedReply) -> bool:
+        return bool(reply.body_fr.strip())

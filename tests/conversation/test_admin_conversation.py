@@ -99,3 +99,31 @@ def test_an_agent_clears_an_escalation_with_a_note(agent_admin, account, seller,
 def test_a_team_has_a_response_target(agent_admin, db):
     team = SupportTeam.objects.create(name="Payments")
     assert team.response_target_hours == 24
+
+
+def test_a_saved_reply_fills_the_form_in_the_owners_language(agent_admin, account, seller):
+    from correspondence.models import SavedReply
+
+    refund = SavedReply.objects.create(
+        title="Refund sent",
+        body_en="Your refund was sent.",
+        body_fr="Votre remboursement est parti.",
+    )
+    english_only = SavedReply.objects.create(title="Need invoice", body_en="Send the invoice.")
+    case = make_case(account, owner=seller)
+    page = agent_admin.get(f"{LIST}{case.pk}/change/")
+    assert "Refund sent" in page.text
+    assert "Your refund was sent." not in page.text  # nothing picked yet
+    english = agent_admin.get(f"{LIST}{case.pk}/change/", {"saved": refund.pk})
+    assert "Your refund was sent.</textarea>" in english.text
+    seller.language = "fr"
+    seller.save()
+    french = agent_admin.get(f"{LIST}{case.pk}/change/", {"saved": refund.pk})
+    assert "Votre remboursement est parti.</textarea>" in french.text
+    fallback = agent_admin.get(f"{LIST}{case.pk}/change/", {"saved": english_only.pk})
+    assert "Send the invoice.</textarea>" in fallback.text
+
+
+def test_agents_use_saved_replies_but_cannot_change_them(agent_admin, db):
+    assert agent_admin.get("/admin/correspondence/savedreply/").status_code == 200
+    assert agent_admin.get("/admin/correspondence/savedreply/add/").status_code == 403
