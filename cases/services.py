@@ -16,7 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -348,6 +349,17 @@ def case_clear_escalation(*, case: Case, actor: Any, note: str) -> Case:
     return locked
 
 
+# The least time a reminder gives before the automatic resolution (see case_claim_reminder).
+MIN_NOTICE = timedelta(days=1)
+
+
+def _announced() -> Q:
+    """Cases whose reminder went out (all of them when reminders are turned off)."""
+    if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:
+        return Q()
+    return Q(reminder_sent_at__isnull=False)
+
+
 def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
     """(cases whose reminder is due, cases whose clock ran out), soonest first.
 
@@ -356,10 +368,10 @@ def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
     """
     running = Case.objects.filter(state__in=WAITING_ON_SELLER, auto_resolve_at__isnull=False)
     remind_by = now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS)
-    reminders = running.filter(
-        reminder_sent_at__isnull=True, auto_resolve_at__gt=now, auto_resolve_at__lte=remind_by
-    )
-    ends = running.filter(auto_resolve_at__lte=now)
+    reminders = running.filter(reminder_sent_at__isnull=True, auto_resolve_at__lte=remind_by)
+    if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:  # reminders turned off
+        reminders = reminders.none()
+    ends = running.filter(_announced(), auto_resolve_at__lte=now)
     return (
         list(reminders.order_by("auto_resolve_at").values_list("pk", flat=True)),
         list(ends.order_by("auto_resolve_at").values_list("pk", flat=True)),
@@ -373,10 +385,12 @@ def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
         pk=case_id,
         state__in=WAITING_ON_SELLER,
         reminder_sent_at__isnull=True,
-        auto_resolve_at__gt=now,
         auto_resolve_at__lte=now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS),
     )
-    if not due.update(reminder_sent_at=now):
+    # A reminder is an announcement: if the job did not run in time (the clock
+    # already ran out or nearly), the seller still gets MIN_NOTICE to answer.
+    notice = Greatest(F("auto_resolve_at"), Value(now + MIN_NOTICE))
+    if not due.update(reminder_sent_at=now, auto_resolve_at=notice):
         return None
     return Case.objects.get(pk=case_id)
 
@@ -392,7 +406,7 @@ def case_auto_resolve(
     with transaction.atomic():
         locked = (
             Case.objects.select_for_update()
-            .filter(pk=case_id, state__in=WAITING_ON_SELLER, auto_resolve_at__lte=now)
+            .filter(_announced(), pk=case_id, state__in=WAITING_ON_SELLER, auto_resolve_at__lte=now)
             .first()
         )
         if locked is None or locked.is_expired:

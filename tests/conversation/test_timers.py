@@ -129,3 +129,24 @@ def test_two_concurrent_runs_do_the_work_once(account, seller, agent):
     assert sum(r.resolved for r in results) == len(cases)
     assert len(mail.outbox) == 2 * len(cases)  # one reminder, one resolution each
     assert CaseHistory.objects.filter(field="state", new_value="resolved").count() == len(cases)
+
+
+def test_a_late_job_still_announces_before_resolving(answered, django_capture_on_commit_callbacks):
+    """The job did not run for ten days: the seller gets the reminder and a day first."""
+    late = timezone.now() + 10 * DAY
+    mail.outbox.clear()
+    first = run(late, django_capture_on_commit_callbacks)
+    assert (first.reminded, first.resolved) == (1, 0)
+    answered.refresh_from_db()
+    assert answered.state == CaseState.ANSWERED
+    assert answered.auto_resolve_at >= late + DAY - timedelta(seconds=1)
+    done = run(late + 1.1 * DAY, django_capture_on_commit_callbacks)
+    assert done.resolved == 1
+
+
+def test_without_reminders_the_clock_alone_resolves(
+    answered, settings, django_capture_on_commit_callbacks
+):
+    settings.CASELOG_REMINDER_BEFORE_DAYS = 0
+    result = run(timezone.now() + 7.1 * DAY, django_capture_on_commit_callbacks)
+    assert (result.reminded, result.resolved) == (0, 1)
