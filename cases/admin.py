@@ -107,7 +107,12 @@ class TurnFilter(admin.SimpleListFilter):
     parameter_name = "turn"
 
     def lookups(self, request, model_admin):
-        return Turn.choices
+        # Said from the agent's side ("Your turn" is the seller's page).
+        return [
+            (Turn.SELLER, _("The seller's")),
+            (Turn.SUPPORT, _("Support's")),
+            (Turn.NOBODY, _("Nobody's")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() in Turn.values:

@@ -395,9 +395,13 @@ class Case(models.Model):
     answer_not_accepted = models.BooleanField(_("answer not accepted"), default=False)
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     escalation_reason = models.CharField(
-        _("escalation reason"), max_length=20, choices=EscalationReason.choices, blank=True
+        _("escalation reason"),
+        max_length=20,
+        choices=EscalationReason.choices,
+        blank=True,
+        default="",
     )
-    escalation_text = models.TextField(_("escalation details"), blank=True)
+    escalation_text = models.TextField(_("escalation details"), blank=True, default="")
     # A case opened as a follow-up of another case of the same account.
     related_case = models.ForeignKey(
         "self",

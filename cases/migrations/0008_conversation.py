@@ -57,6 +57,7 @@ class Migration(migrations.Migration):
             name="escalation_reason",
             field=models.CharField(
                 blank=True,
+                default="",
                 choices=[
                     ("no_answer", "No answer in time"),
                     ("not_solved", "The answer did not solve it"),
@@ -70,7 +71,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="case",
             name="escalation_text",
-            field=models.TextField(blank=True, verbose_name="escalation details"),
+            field=models.TextField(blank=True, default="", verbose_name="escalation details"),
         ),
         migrations.AddField(
             model_name="case",
