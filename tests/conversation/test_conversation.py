@@ -286,3 +286,16 @@ def test_support_inbox_links_to_the_admin(account, seller, django_capture_on_com
         case = services.case_open(account=account, author=seller, subject="Hi", body="Help").case
     assert f"/admin/cases/case/{case.id}/change/" in mail.outbox[0].body
     assert f"/cases/{case.id}/\n" not in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("action", ["resolve", "not-solved", "keep-open", "escalate"])
+def test_support_staff_never_act_as_the_seller(support_agent, answered, action):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(support_agent)
+    response = client.post(f"/cases/{answered.id}/{action}/", {"reason": "x"})
+    assert response.status_code == 404
+    answered.refresh_from_db()
+    assert answered.state == CaseState.ANSWERED
+    assert not answered.is_escalated
