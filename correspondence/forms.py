@@ -112,6 +112,11 @@ class NotSolvedForm(forms.Form):
     )
     submission_id = _submission_field()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: it shares the case page with the reply form.
+        kwargs.setdefault("auto_id", "not_solved_%s")
+        super().__init__(*args, **kwargs)
+
     @property
     def client_token(self) -> str | None:
         token = self.cleaned_data.get("submission_id")
@@ -129,6 +134,10 @@ class EscalationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when the reason is “Other”."),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "escalate_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
