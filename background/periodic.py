@@ -44,8 +44,8 @@ PERIODIC: dict[str, Every] = {
     ),
     "prune-task-results": Every(timedelta(days=1), task="background.tasks.prune_task_results"),
     "sweep-orphan-files": Every(timedelta(hours=1), task="correspondence.tasks.sweep_orphan_files"),
-    # Issue #12's timers (reminders, automatic resolution) hook in here, e.g.:
-    # "case-timers": Every(timedelta(minutes=5), command="run_case_timers"),
+    # The conversation's reminders and automatic resolution (idempotent).
+    "case-timers": Every(timedelta(minutes=5), command="run_case_timers"),
 }
 
 

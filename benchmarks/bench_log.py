@@ -53,7 +53,7 @@ import bench_seed  # noqa: E402
 
 SLOW_QUERY_MS = 25.0
 PARTS = ("log", "plans", "export", "case", "reply", "admin", "serve")
-SORTS = ["created", "id", "state", "email", "description"]
+SORTS = ["created", "id", "state", "email", "description", "activity"]
 BASELINE_COLUMNS = "id, created_at, state, primary_email, short_description"
 
 

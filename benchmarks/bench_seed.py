@@ -171,7 +171,8 @@ def _users_and_accounts(sizes: list[int]) -> dict[str, Any]:
 def _case_columns() -> list[Any]:
     from cases.models import Case
 
-    return list(Case._meta.concrete_fields)
+    # A generated column (state_rank) is computed by the database: never inserted.
+    return [field for field in Case._meta.concrete_fields if not field.generated]
 
 
 def _row_adapter(now: dt.datetime) -> tuple[list[str], Any]:

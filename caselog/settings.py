@@ -268,6 +268,13 @@ LOGGING = {
 CASELOG_SUPPORT_EMAIL = env_str("CASELOG_SUPPORT_EMAIL", "support@caselog.example")
 CASELOG_EXPIRE_AFTER_DAYS = env_int("CASELOG_EXPIRE_AFTER_DAYS", 30, minimum=1)
 CASELOG_MAX_ATTACHMENT_MB = env_int("CASELOG_MAX_ATTACHMENT_MB", 10, minimum=1)
+# The conversation: a case waiting on the seller ("Answered", "Needs your attention")
+# with no seller message for this many days is resolved by `run_case_timers`,
+# after a reminder e-mail this many days before.
+CASELOG_AUTO_RESOLVE_AFTER_DAYS = env_int("CASELOG_AUTO_RESOLVE_AFTER_DAYS", 7, minimum=1)
+CASELOG_REMINDER_BEFORE_DAYS = env_int("CASELOG_REMINDER_BEFORE_DAYS", 2, minimum=0)
+# Seller e-mails carry the text of the support message (never its files).
+CASELOG_EMAIL_INCLUDES_MESSAGE = env_bool("CASELOG_EMAIL_INCLUDES_MESSAGE", True)
 # Absolute links in notification e-mails are built from this address.
 CASELOG_SITE_URL = env_str("CASELOG_SITE_URL", "http://127.0.0.1:8000")
 

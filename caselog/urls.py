@@ -25,6 +25,20 @@ case_patterns = [
     path("<int:case_id>/", seller_page(correspondence_views.case_detail), name="detail"),
     path("<int:case_id>/edit/", seller_page(case_views.case_edit), name="edit"),
     path("<int:case_id>/reply/", seller_page(correspondence_views.case_reply), name="reply"),
+    path("<int:case_id>/resolve/", seller_page(correspondence_views.case_resolve), name="resolve"),
+    path(
+        "<int:case_id>/not-solved/",
+        seller_page(correspondence_views.case_not_solved),
+        name="not_solved",
+    ),
+    path(
+        "<int:case_id>/keep-open/",
+        seller_page(correspondence_views.case_keep_open),
+        name="keep_open",
+    ),
+    path(
+        "<int:case_id>/escalate/", seller_page(correspondence_views.case_escalate), name="escalate"
+    ),
 ]
 
 urlpatterns = [

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -8,25 +9,31 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cases.access import get_case_for_support
 from cases.export import csv_export_response
 from cases.models import (
+    DEFAULT_RESPONSE_TARGET_HOURS,
+    TURNS,
     Case,
     CaseEvent,
     CaseHistory,
     Membership,
     SellerAccount,
     SupportTeam,
+    Turn,
     User,
 )
 from cases.search import filter_cases
-from cases.services import CaseStateError, case_transition
+from cases.services import CaseStateError, case_clear_escalation, case_transition
 
 
 @admin.register(User)
@@ -61,7 +68,7 @@ class SellerAccountAdmin(admin.ModelAdmin):
 
 @admin.register(SupportTeam)
 class SupportTeamAdmin(admin.ModelAdmin):
-    list_display = ["name"]
+    list_display = ["name", "response_target_hours"]
     search_fields = ["name"]
 
 
@@ -92,6 +99,74 @@ class TransferForm(forms.Form):
     )
 
 
+class ClearEscalationForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done (shown in the case history)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class TurnFilter(admin.SimpleListFilter):
+    title = _("whose turn")
+    parameter_name = "turn"
+
+    def lookups(self, request, model_admin):
+        # Said from the agent's side ("Your turn" is the seller's page).
+        return [
+            (Turn.SELLER, _("The seller's")),
+            (Turn.SUPPORT, _("Support's")),
+            (Turn.NOBODY, _("Nobody's")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in Turn.values:
+            states = [state for state, turn in TURNS.items() if turn == self.value()]
+            return queryset.filter(state__in=states)
+        return queryset
+
+
+def overdue_q(now=None) -> Q:
+    """Support's turn and waiting longer than the case's team target (teams are few)."""
+    now = now or timezone.now()
+    condition = Q(
+        support_team__isnull=True,
+        waiting_since__lt=now - timedelta(hours=DEFAULT_RESPONSE_TARGET_HOURS),
+    )
+    for team_id, hours in SupportTeam.objects.values_list("pk", "response_target_hours"):
+        condition |= Q(support_team_id=team_id, waiting_since__lt=now - timedelta(hours=hours))
+    # `waiting_since` is only set on support's turn.
+    return Q(waiting_since__isnull=False) & condition
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("response target")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Overdue")), ("0", _("Within target"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(overdue_q())
+        if self.value() == "0":
+            return queryset.filter(waiting_since__isnull=False).exclude(overdue_q())
+        return queryset
+
+
+class EscalatedFilter(admin.SimpleListFilter):
+    title = _("escalation")
+    parameter_name = "escalated"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Escalated")), ("0", _("Not escalated"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("0", "1"):
+            return queryset.filter(escalated_at__isnull=self.value() == "0")
+        return queryset
+
+
 def _transition_and_notify(case: Case, event: str, **kwargs: Any) -> Case:
     # The admin is where cases and correspondence meet: the seller's e-mail is
     # queued with the change, in its transaction (background.tasks).
@@ -110,6 +185,8 @@ class CaseAdmin(admin.ModelAdmin):
         "id",
         "short_description",
         "state",
+        "waiting",
+        "flags",
         "support_team",
         "account",
         "primary_email",
@@ -117,7 +194,16 @@ class CaseAdmin(admin.ModelAdmin):
         "last_activity_at",
     ]
     list_display_links = ["id", "short_description"]
-    list_filter = ["state", "support_team", ("created_at", admin.DateFieldListFilter), "account"]
+    list_filter = [
+        "state",
+        TurnFilter,
+        OverdueFilter,
+        EscalatedFilter,
+        "answer_not_accepted",
+        "support_team",
+        ("created_at", admin.DateFieldListFilter),
+        "account",
+    ]
     # Shows the search box; the search itself is `get_search_results` (cases.search).
     search_fields = ["=id", "primary_email", "short_description"]
     search_help_text = _(
@@ -129,7 +215,8 @@ class CaseAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts cost a full scan at 1M cases
-    ordering = ["-created_at", "-id"]
+    # Who has waited longest first; cases on nobody's or the seller's turn after.
+    ordering = [F("waiting_since").asc(nulls_last=True), "id"]
     actions = ["reopen_cases", "resolve_cases", "transfer_cases"]
     change_form_template = "admin/cases/case/change_form.html"
     readonly_fields = [
@@ -143,9 +230,39 @@ class CaseAdmin(admin.ModelAdmin):
         "support_team",
         "last_activity_at",
         "resolved_at",
+        "waiting_since",
+        "auto_resolve_at",
+        "answer_not_accepted",
+        "escalation",
     ]
     fields = readonly_fields
     inlines = [CaseHistoryInline]
+
+    @admin.display(description=_("waiting since"), ordering="waiting_since")
+    def waiting(self, case: Case) -> str:
+        if case.waiting_since is None:
+            return "—"
+        text = formats.date_format(timezone.localtime(case.waiting_since), "SHORT_DATETIME_FORMAT")
+        if case.is_overdue:
+            return format_html('{} <strong class="overdue">{}</strong>', text, _("overdue"))
+        return text
+
+    @admin.display(description=_("flags"))
+    def flags(self, case: Case) -> str:
+        marks = []
+        if case.is_escalated:
+            marks.append(str(_("escalated")))
+        if case.answer_not_accepted:
+            marks.append(str(_("answer not accepted")))
+        return ", ".join(marks) or "—"
+
+    @admin.display(description=_("escalation"))
+    def escalation(self, case: Case) -> str:
+        if not case.is_escalated:
+            return "—"
+        when = formats.date_format(timezone.localtime(case.escalated_at), "SHORT_DATETIME_FORMAT")
+        reason = case.get_escalation_reason_display()
+        return f"{when}: {reason}" + (f" — {case.escalation_text}" if case.escalation_text else "")
 
     @admin.display(description=_("CC list"))
     def cc_addresses(self, case: Case) -> str:
@@ -204,9 +321,24 @@ class CaseAdmin(admin.ModelAdmin):
     def reopen_cases(self, request, queryset) -> None:
         self._apply(request, queryset, CaseEvent.REOPENED)
 
-    @admin.action(description=_("Resolve selected cases"), permissions=["act"])
-    def resolve_cases(self, request, queryset) -> None:
-        self._apply(request, queryset, CaseEvent.RESOLVED)
+    @admin.action(description=_("Resolve selected cases…"), permissions=["act"])
+    def resolve_cases(self, request, queryset) -> TemplateResponse | None:
+        if "apply" in request.POST:
+            self._apply(request, queryset, CaseEvent.RESOLVED)
+            return None
+        return self._confirm_page(request, list(queryset), from_list=True)
+
+    def _confirm_page(self, request, cases, *, from_list: bool) -> TemplateResponse:
+        """Resolving ends the conversation (and e-mails the sellers): asked first."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Resolve cases"),
+            "opts": self.model._meta,
+            "cases": cases,
+            "from_list": from_list,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cases/case/resolve_confirm.html", context)
 
     @admin.action(description=_("Transfer selected cases to a team…"), permissions=["act"])
     def transfer_cases(self, request, queryset) -> TemplateResponse | None:
@@ -249,6 +381,16 @@ class CaseAdmin(admin.ModelAdmin):
                 name="cases_case_reply",
             ),
             path(
+                "<int:case_id>/resolve/",
+                view(self.resolve_view),
+                name="cases_case_resolve",
+            ),
+            path(
+                "<int:case_id>/clear-escalation/",
+                view(self.clear_escalation_view),
+                name="cases_case_clear_escalation",
+            ),
+            path(
                 "<int:case_id>/transfer/",
                 view(self.transfer_view),
                 name="cases_case_transfer",
@@ -280,6 +422,31 @@ class CaseAdmin(admin.ModelAdmin):
             raise PermissionDenied
         self._apply(request, [case], event)
         return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+
+    def resolve_view(self, request, case_id: int) -> HttpResponse:
+        """The confirmation before the case page's Resolve (it posts to `act_view`)."""
+        case = self._case_or_404(request, case_id)
+        return self._confirm_page(request, [case], from_list=False)
+
+    def clear_escalation_view(self, request, case_id: int) -> HttpResponse:
+        case = self._case_or_404(request, case_id)
+        form = ClearEscalationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case_clear_escalation(case=case, actor=request.user, note=form.cleaned_data["note"])
+            except CaseStateError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(request, _("The escalation was cleared."), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Clear the escalation of case %(id)s") % {"id": case.pk},
+            "opts": self.model._meta,
+            "original": case,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/clear_escalation.html", context)
 
     def transfer_view(self, request, case_id: int) -> HttpResponse:
         case = self._case_or_404(request, case_id)
@@ -339,14 +506,32 @@ class CaseAdmin(admin.ModelAdmin):
             self.message_user(request, _("Your reply was sent to the seller."), messages.SUCCESS)
         return True
 
+    def _saved_replies(self, request, case_id) -> tuple[list, dict[str, str]]:
+        """The saved replies an agent may start from, and the reply form's initial
+        text when one was picked (`?saved=<id>`), in the case owner's language."""
+        from correspondence.models import SavedReply
+        from correspondence.notifications import recipient_language
+
+        if not request.user.has_perm("correspondence.view_savedreply"):
+            return [], {}
+        replies = list(SavedReply.objects.all())
+        picked = next((r for r in replies if str(r.pk) == request.GET.get("saved")), None)
+        if picked is None:
+            return replies, {}
+        case = get_case_for_support(request.user, case_id)
+        return replies, {"body": picked.body_in(recipient_language(case.primary_email))}
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         from correspondence.forms import SupportReplyForm
 
         can_act = self.has_act_permission(request)
+        saved, initial = self._saved_replies(request, object_id) if can_act else ([], {})
         extra_context = {
             **(extra_context or {}),
             "can_act": can_act,
             "events": CaseEvent,
-            "reply_form": SupportReplyForm() if can_act else None,
+            "reply_form": SupportReplyForm(initial=initial) if can_act else None,
+            "saved_replies": saved,
+            "saved_picked": request.GET.get("saved", ""),
         }
         return super().change_view(request, object_id, form_url, extra_context)

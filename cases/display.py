@@ -108,6 +108,7 @@ def log_rows_html(rows: Iterable[Any]) -> SafeString:
     )
     in_messages = gettext("In the messages:")
     opened_by_label = gettext("Opened by")
+    activity_label = escape(gettext("Last activity"))  # named on a phone's card
     parts = []
     for case in rows:
         is_expired = case.is_expired
@@ -152,6 +153,9 @@ def log_rows_html(rows: Iterable[Any]) -> SafeString:
             '      <td class="text-break cell-description">'
             f'<span class="description-text">{escape(case.short_description)}</span>'
             f"{snippet}</td>\n"
+            f'      <td class="activity-cell" data-label="{activity_label}">'
+            f'<time datetime="{escape(case.activity_iso)}">'
+            f"{escape(case.activity_text)}</time></td>\n"
             "    </tr>\n    "
         )
     return mark_safe("".join(parts))

@@ -13,6 +13,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,14 +29,16 @@ DEFAULT_ORDERING = "-created"
 SORT_FIELDS = {
     "created": "created_at",
     "id": "id",
-    "state": "state",
+    # By urgency (cases.models.STATE_URGENCY), the same in every language.
+    "state": "state_rank",
     "email": "primary_email",
     "description": "short_description",
+    "activity": "last_activity_at",
 }
 
 # The parameters that narrow the view. Sort and page size do not: they leave the
 # default view (which hides expired cases) in place.
-NARROWING = ("q", "state", "created_from", "created_to", "email", "mine", "opened_by_me")
+NARROWING = ("q", "state", "created_from", "created_to", "email", "mine", "cc", "opened_by_me")
 
 
 # One-click views of the log; each is only a state filter (so it includes
@@ -137,6 +140,11 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_mine",
         widget=forms.CheckboxInput(attrs={"value": "1"}),
     )
+    cc = django_filters.BooleanFilter(
+        label=_("Cases where I am copied"),
+        method="filter_cc",
+        widget=forms.CheckboxInput(attrs={"value": "1"}),
+    )
     opened_by_me = django_filters.BooleanFilter(
         label=_("Opened by me"),
         method="filter_opened_by_me",
@@ -183,6 +191,17 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_mine(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
         return queryset.filter(primary_email=self.user.email) if value else queryset
+
+    def filter_cc(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
+        if not value:
+            return queryset
+        email = self.user.email.lower()
+        if connection.vendor == "postgresql":
+            # jsonb containment: the exact address, not a part of a longer one.
+            return queryset.filter(cc_list__contains=[email])
+        # SQLite has no JSON containment: match the quoted address in the JSON
+        # text (addresses are stored lower-cased and hold no quote).
+        return queryset.filter(cc_list__icontains=f'"{email}"')
 
     def filter_opened_by_me(
         self, queryset: QuerySet[Case], name: str, value: bool
@@ -295,6 +314,7 @@ def sort_columns(ordering: str) -> list[SortColumn]:
         "state": _("State"),
         "email": _("Primary e-mail"),
         "description": _("Short description"),
+        "activity": _("Last activity"),
     }
     current = ordering.lstrip("-")
     descending = ordering.startswith("-")
@@ -305,7 +325,7 @@ def sort_columns(ordering: str) -> list[SortColumn]:
             next_value = key if descending else f"-{key}"
         else:
             aria = "none"
-            # Dates read newest first; text columns A→Z.
-            next_value = f"-{key}" if key == "created" else key
+            # Dates read newest first; text columns A→Z; states most urgent first.
+            next_value = f"-{key}" if key in ("created", "activity") else key
         columns.append(SortColumn(key, str(labels[key]), aria, next_value))
     return columns

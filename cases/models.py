@@ -21,7 +21,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.dispatch import receiver
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_supported_language_variant, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -175,8 +176,16 @@ class Membership(models.Model):
         return f"{self.user} @ {self.account}"
 
 
+DEFAULT_RESPONSE_TARGET_HOURS = 24
+
+
 class SupportTeam(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
+    response_target_hours = models.PositiveIntegerField(
+        _("response target (hours)"),
+        default=DEFAULT_RESPONSE_TARGET_HOURS,
+        help_text=_("How soon this team answers a seller, as sellers are told; past it, overdue."),
+    )
 
     class Meta:
         verbose_name = _("support team")
@@ -231,20 +240,77 @@ WAITING_ON_SUPPORT = (
 )
 
 
+# Urgency, most urgent first: the log's `o=state` sorts by this rank, the same in
+# every language (a stored column computed by the database, see Case.state_rank).
+STATE_URGENCY = (
+    CaseState.NEEDS_ATTENTION,
+    CaseState.REOPENED,
+    CaseState.OPEN,
+    CaseState.PENDING_SUPPORT,
+    CaseState.TRANSFERRED,
+    CaseState.ANSWERED,
+    CaseState.RESOLVED,
+)
+
+
+class Turn(models.TextChoices):
+    """Whose move it is in the conversation, derived from the state (see TURNS)."""
+
+    SELLER = "seller", _("Your turn")
+    SUPPORT = "support", _("Seller Support's turn")
+    NOBODY = "nobody", _("Nobody's turn")
+
+
+TURNS = {
+    CaseState.NEEDS_ATTENTION: Turn.SELLER,
+    CaseState.OPEN: Turn.SUPPORT,
+    CaseState.PENDING_SUPPORT: Turn.SUPPORT,
+    CaseState.TRANSFERRED: Turn.SUPPORT,
+    CaseState.REOPENED: Turn.SUPPORT,
+    CaseState.ANSWERED: Turn.NOBODY,
+    CaseState.RESOLVED: Turn.NOBODY,
+}
+# The states in which the automatic-resolution clock runs: support spoke last.
+WAITING_ON_SELLER = (CaseState.ANSWERED, CaseState.NEEDS_ATTENTION)
+
+
 class CaseEvent(models.TextChoices):
     SELLER_OPENED = "seller_opened", _("Seller opened the case")
     SELLER_REPLIED = "seller_replied", _("Seller replied")
+    SELLER_NOT_SOLVED = "seller_not_solved", _("Seller said the answer did not solve it")
+    SELLER_RESOLVED = "seller_resolved", _("Seller resolved the case")
     SUPPORT_ANSWERED = "support_answered", _("Support answered")
     SUPPORT_NEEDS_ACTION = "support_needs_action", _("Support asked the seller to act")
     TRANSFERRED = "transferred", _("Transferred")
     RESOLVED = "resolved", _("Resolved")
+    AUTO_RESOLVED = "auto_resolved", _("Resolved automatically")
     REOPENED = "reopened", _("Reopened")
+
+
+# What Seller Support (or the system on its behalf) does: these light the log's
+# "Updated" mark. A seller's own moves do not.
+SUPPORT_SIDE_EVENTS = frozenset(
+    {
+        CaseEvent.SUPPORT_ANSWERED,
+        CaseEvent.SUPPORT_NEEDS_ACTION,
+        CaseEvent.TRANSFERRED,
+        CaseEvent.RESOLVED,
+        CaseEvent.AUTO_RESOLVED,
+        CaseEvent.REOPENED,
+    }
+)
 
 
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
     target: str
+    # Source states the move leaves as they are (a transfer while the seller must
+    # act: the team changes, it stays the seller's turn).
+    keeps: frozenset[str] = frozenset()
+
+    def target_from(self, state: str) -> str:
+        return state if state in self.keeps else self.target
 
 
 _ALL = frozenset(CaseState.values)
@@ -256,12 +322,29 @@ _NOT_RESOLVED = _ALL - {CaseState.RESOLVED}
 TRANSITIONS: dict[str, Transition] = {
     CaseEvent.SELLER_OPENED: Transition(frozenset(), CaseState.OPEN),
     CaseEvent.SELLER_REPLIED: Transition(_ALL, CaseState.PENDING_SUPPORT),
+    # "Did this solve your problem?" — No: the reason is the seller's message.
+    CaseEvent.SELLER_NOT_SOLVED: Transition(
+        frozenset(WAITING_ON_SELLER), CaseState.PENDING_SUPPORT
+    ),
+    # "Did this solve your problem?" — Yes, or "My issue is solved".
+    CaseEvent.SELLER_RESOLVED: Transition(_NOT_RESOLVED, CaseState.RESOLVED),
     CaseEvent.SUPPORT_ANSWERED: Transition(_NOT_RESOLVED, CaseState.ANSWERED),
     CaseEvent.SUPPORT_NEEDS_ACTION: Transition(_NOT_RESOLVED, CaseState.NEEDS_ATTENTION),
-    CaseEvent.TRANSFERRED: Transition(_NOT_RESOLVED, CaseState.TRANSFERRED),
+    CaseEvent.TRANSFERRED: Transition(
+        _NOT_RESOLVED, CaseState.TRANSFERRED, keeps=frozenset({CaseState.NEEDS_ATTENTION})
+    ),
     CaseEvent.RESOLVED: Transition(_NOT_RESOLVED, CaseState.RESOLVED),
+    # `run_case_timers`: the seller left a support answer unanswered too long.
+    CaseEvent.AUTO_RESOLVED: Transition(frozenset(WAITING_ON_SELLER), CaseState.RESOLVED),
     CaseEvent.REOPENED: Transition(frozenset({CaseState.RESOLVED}), CaseState.REOPENED),
 }
+
+
+class EscalationReason(models.TextChoices):
+    NO_ANSWER = "no_answer", _("No answer in time")
+    NOT_SOLVED = "not_solved", _("The answer did not solve it")
+    CONTRADICTORY = "contradictory", _("Answers contradict each other")
+    OTHER = "other", _("Other")
 
 
 def expiry_cutoff(now: datetime | None = None) -> datetime:
@@ -308,6 +391,40 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("opened by"),
     )
+    # Urgency rank of the state (STATE_URGENCY), computed and stored by the
+    # database: `o=state` is an index range scan in every language.
+    state_rank = models.GeneratedField(
+        expression=models.Case(
+            *[
+                models.When(state=state.value, then=rank)
+                for rank, state in enumerate(STATE_URGENCY)
+            ],
+            default=len(STATE_URGENCY),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+        editable=False,
+    )
+    # --- the conversation (kept by cases.services.case_transition) --------
+    # When support last acted (message, state change, transfer): the log's
+    # "Updated" mark compares it with when the user last opened the case.
+    support_activity_at = models.DateTimeField(_("last support activity"), null=True, blank=True)
+    # Since when the seller waits on support (set when it becomes support's turn;
+    # empty on anyone else's turn). Past the team's target, the case is overdue.
+    waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
+    # The automatic resolution of a case waiting on the seller, and its reminder.
+    auto_resolve_at = models.DateTimeField(_("automatic resolution"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    answer_not_accepted = models.BooleanField(_("answer not accepted"), default=False)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    escalation_reason = models.CharField(
+        _("escalation reason"),
+        max_length=20,
+        choices=EscalationReason.choices,
+        blank=True,
+        default="",
+    )
+    escalation_text = models.TextField(_("escalation details"), blank=True, default="")
     # A case opened as a follow-up of another case of the same account.
     related_case = models.ForeignKey(
         "self",
@@ -345,6 +462,19 @@ class Case(models.Model):
                 fields=["account", "short_description", "id", "state", "resolved_at"],
                 name="case_acct_desc",
             ),
+            # `o=activity` and `o=state` (urgency), like the other sortable columns.
+            models.Index(
+                fields=["account", "last_activity_at", "id", "state", "resolved_at"],
+                name="case_acct_activity",
+            ),
+            models.Index(
+                fields=["account", "state_rank", "id", "state", "resolved_at"],
+                name="case_acct_urgency",
+            ),
+            # run_case_timers: the cases whose clock runs, soonest first.
+            models.Index(fields=["auto_resolve_at"], name="case_auto_resolve"),
+            # The admin's default view: who has waited longest.
+            models.Index(fields=["waiting_since", "id"], name="case_waiting_since"),
             # The header's "needs your attention" count (yours / all), index only.
             models.Index(
                 fields=["account", "state", "primary_email", "id"], name="case_acct_state_email"
@@ -383,6 +513,42 @@ class Case(models.Model):
         return STATE_BADGES[CaseState(self.state)]
 
     @property
+    def turn(self) -> Turn:
+        return TURNS[CaseState(self.state)]
+
+    @property
+    def response_target_hours(self) -> int:
+        if self.support_team_id and self.support_team:
+            return self.support_team.response_target_hours
+        return DEFAULT_RESPONSE_TARGET_HOURS
+
+    @property
+    def response_target(self) -> timedelta:
+        return timedelta(hours=self.response_target_hours)
+
+    @property
+    def is_overdue(self) -> bool:
+        """Support's turn, and the seller has waited longer than the team's target."""
+        return (
+            self.turn == Turn.SUPPORT
+            and self.waiting_since is not None
+            and timezone.now() - self.waiting_since > self.response_target
+        )
+
+    @property
+    def is_escalated(self) -> bool:
+        return self.escalated_at is not None
+
+    @property
+    def may_escalate(self) -> bool:
+        """The seller may ask for escalation: overdue, or right after "No"."""
+        return (
+            not self.is_escalated
+            and not self.is_expired
+            and (self.is_overdue or (self.answer_not_accepted and self.turn == Turn.SUPPORT))
+        )
+
+    @property
     def expires_at(self) -> datetime | None:
         if self.state != CaseState.RESOLVED or self.resolved_at is None:
             return None
@@ -408,6 +574,8 @@ class CaseHistory(models.Model):
         SHORT_DESCRIPTION = "short_description", _("Short description")
         STATE = "state", _("State")
         SUPPORT_TEAM = "support_team", _("Support team")
+        AUTO_RESOLVE = "auto_resolve_at", _("Automatic resolution")
+        ESCALATION = "escalation", _("Escalation")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
     actor = models.ForeignKey(
@@ -436,6 +604,12 @@ class CaseHistory(models.Model):
     def display_value(self, raw: str) -> str:
         if self.field == self.Field.STATE and raw in CaseState.values:
             return str(CaseState(raw).label)
+        if self.field == self.Field.ESCALATION and raw in EscalationReason.values:
+            return str(EscalationReason(raw).label)
+        if self.field == self.Field.AUTO_RESOLVE and raw:
+            moment = parse_datetime(raw)
+            if moment is not None:
+                return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
         return raw
 
     @property

@@ -23,7 +23,7 @@ from cases.models import Case, CaseState, CaseView, Membership, expired_q
 LOG_COLUMNS = ("id", "created_at", "state", "primary_email", "short_description", "resolved_at")
 # The page's rows also read what the table marks: who opened the case and whether
 # it changed since the user last looked (see `cases.attention.decorate_log_rows`).
-ROW_COLUMNS = (*LOG_COLUMNS, "last_activity_at")
+ROW_COLUMNS = (*LOG_COLUMNS, "last_activity_at", "support_activity_at")
 # Per-request cache of the header's "needs your attention" counts, filled by the
 # memberships query of the log (`member_emails_of`).
 ATTENTION_CACHE_ATTR = "_caselog_attention_counts"
@@ -85,13 +85,18 @@ class _DeferredJoinList:
 def with_row_marks(queryset: QuerySet[Case], user: Any) -> QuerySet[Case]:
     """The page's rows with their marks, read in the rows query itself (no second query).
 
-    `opened_by_email` (a left join on the user) and `seen_at` (when this user last
-    opened the case page: a correlated subquery on the unique (user, case) index).
+    `opened_by_email` (a left join on the user), `seen_at` (when this user last
+    opened the case page: a correlated subquery on the unique (user, case) index)
+    and `joined_at` (when the user joined the case's account: the unique (user,
+    account) index).
     Only the rows query carries them: the count and the export stay bare.
     """
     seen = CaseView.objects.filter(user_id=user.pk, case_id=OuterRef("pk")).values("seen_at")
+    joined = Membership.objects.filter(user_id=user.pk, account_id=OuterRef("account_id"))
     return queryset.only(*ROW_COLUMNS).annotate(
-        opened_by_email=F("opened_by__email"), seen_at=Subquery(seen[:1])
+        opened_by_email=F("opened_by__email"),
+        seen_at=Subquery(seen[:1]),
+        joined_at=Subquery(joined.values("added_at")[:1]),
     )
 
 

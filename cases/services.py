@@ -11,18 +11,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.access import is_member
 from cases.models import (
+    SUPPORT_SIDE_EVENTS,
     TRANSITIONS,
+    TURNS,
+    WAITING_ON_SELLER,
     Case,
     CaseEvent,
     CaseHistory,
@@ -30,9 +35,11 @@ from cases.models import (
     CaseSearchTerm,
     CaseState,
     CaseView,
+    EscalationReason,
     Membership,
     SellerAccount,
     SupportTeam,
+    Turn,
     expired_q,
     new_case_id,
     validate_time_zone,
@@ -123,6 +130,7 @@ def case_create(
                     account=account,
                     created_at=now,
                     last_activity_at=now,
+                    waiting_since=now,
                     state=TRANSITIONS[CaseEvent.SELLER_OPENED].target,
                     primary_email=owner,
                     cc_list=cc,
@@ -143,6 +151,10 @@ def case_create(
     return case
 
 
+def _clock_end(now: datetime) -> datetime:
+    return now + timedelta(days=settings.CASELOG_AUTO_RESOLVE_AFTER_DAYS)
+
+
 def case_transition(
     *,
     case: Case,
@@ -154,9 +166,14 @@ def case_transition(
 ) -> Case:
     """Move `case` along the state table, record it, and queue `on_commit` (notifications).
 
+    Also keeps the conversation's bookkeeping, which follows from the move: since
+    when the seller waits (support's turn), the automatic-resolution clock (a
+    support answer starts it; any other state stops it), "answer not accepted",
+    and when support last acted (the log's "Updated" mark).
     Expired cases are read-only for sellers and closed to every move but reopening.
     """
-    transition = TRANSITIONS[CaseEvent(event)]
+    event = CaseEvent(event)
+    transition = TRANSITIONS[event]
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         if case.is_expired and event != CaseEvent.REOPENED:
@@ -173,15 +190,42 @@ def case_transition(
                 % {
                     "id": case.pk,
                     "state": CaseState(case.state).label,
-                    "action": CaseEvent(event).label,
+                    "action": event.label,
                 },
             )
         old_state = case.state
+        old_turn = TURNS[CaseState(old_state)]
         now = timezone.now()
-        case.state = transition.target
+        case.state = transition.target_from(old_state)
+        new_turn = TURNS[CaseState(case.state)]
         case.last_activity_at = now
-        case.resolved_at = now if transition.target == CaseState.RESOLVED else None
-        fields = ["state", "last_activity_at", "resolved_at", "version"]
+        case.resolved_at = now if case.state == CaseState.RESOLVED else None
+        if new_turn != Turn.SUPPORT:
+            case.waiting_since = None
+        elif old_turn != Turn.SUPPORT or case.waiting_since is None:
+            case.waiting_since = now
+        if event in {CaseEvent.SUPPORT_ANSWERED, CaseEvent.SUPPORT_NEEDS_ACTION}:
+            case.auto_resolve_at, case.reminder_sent_at = _clock_end(now), None
+            case.answer_not_accepted = False
+        elif case.state not in WAITING_ON_SELLER:
+            case.auto_resolve_at = case.reminder_sent_at = None
+        if event == CaseEvent.SELLER_NOT_SOLVED:
+            case.answer_not_accepted = True
+        elif case.state == CaseState.RESOLVED:
+            case.answer_not_accepted = False
+        if event in SUPPORT_SIDE_EVENTS:
+            case.support_activity_at = now
+        fields = [
+            "state",
+            "last_activity_at",
+            "resolved_at",
+            "version",
+            "waiting_since",
+            "auto_resolve_at",
+            "reminder_sent_at",
+            "answer_not_accepted",
+            "support_activity_at",
+        ]
         if event == CaseEvent.TRANSFERRED and team is not None and team.pk != case.support_team_id:
             _record(
                 case=case,
@@ -203,7 +247,7 @@ def case_transition(
                 field=CaseHistory.Field.STATE,
                 old=old_state,
                 new=case.state,
-                note=note,
+                note=note or _event_note(event),
             )
         if on_commit is not None:
             transaction.on_commit(lambda: on_commit(case))
@@ -224,6 +268,186 @@ def _is_repeat(case: Case, actor: Any, new_values: dict[str, Any]) -> bool:
     return last_editor is not None and last_editor == getattr(actor, "pk", None)
 
 
+def _event_note(event: CaseEvent) -> str:
+    """The history says who ended a case and why it went back to support."""
+    if event in {CaseEvent.SELLER_RESOLVED, CaseEvent.AUTO_RESOLVED, CaseEvent.SELLER_NOT_SOLVED}:
+        return str(event.label)
+    return ""
+
+
+def case_keep_open(*, case: Case, actor: Any) -> Case:
+    """ "Keep this case open": restart the automatic-resolution clock (in the history)."""
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.is_expired or locked.state not in WAITING_ON_SELLER:
+            raise CaseStateError(
+                locked,
+                "keep_open",
+                _("Case %(id)s is not waiting for you: there is no clock to restart.")
+                % {"id": locked.pk},
+            )
+        now = timezone.now()
+        old = locked.auto_resolve_at
+        locked.auto_resolve_at, locked.reminder_sent_at = _clock_end(now), None
+        locked.last_activity_at = now
+        locked.version = F("version") + 1
+        locked.save(
+            update_fields=["auto_resolve_at", "reminder_sent_at", "last_activity_at", "version"]
+        )
+        locked.refresh_from_db(fields=["version"])
+        _record(
+            case=locked,
+            actor=actor,
+            field=CaseHistory.Field.AUTO_RESOLVE,
+            old=old.isoformat() if old else "",
+            new=locked.auto_resolve_at.isoformat(),
+            note=_("Kept open by the seller"),
+        )
+    return locked
+
+
+def case_escalate(
+    *,
+    case: Case,
+    actor: Any,
+    reason: str,
+    text: str = "",
+    on_commit: Callable[[Case], None] | None = None,
+) -> Case:
+    """The seller asks for escalation: a flag on the case (one open at a time), in the history."""
+    reason = EscalationReason(reason)
+    text = (text or "").strip()
+    if reason == EscalationReason.OTHER and not text:
+        raise ValidationError(_("Say why you ask for escalation."), code="required")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.is_escalated:
+            raise CaseStateError(
+                locked, "escalate", _("This case is already escalated; Seller Support is on it.")
+            )
+        if not locked.may_escalate:
+            raise CaseStateError(
+                locked,
+                "escalate",
+                _(
+                    "You can ask for escalation when Seller Support is later than its "
+                    "response target, or after telling them an answer did not solve your problem."
+                ),
+            )
+        locked.escalated_at = timezone.now()
+        locked.escalation_reason = reason
+        locked.escalation_text = text[:2000]
+        locked.version = F("version") + 1
+        locked.save(
+            update_fields=["escalated_at", "escalation_reason", "escalation_text", "version"]
+        )
+        locked.refresh_from_db(fields=["version"])
+        _record(
+            case=locked,
+            actor=actor,
+            field=CaseHistory.Field.ESCALATION,
+            old="",
+            new=reason,
+            note=locked.escalation_text,
+        )
+        if on_commit is not None:
+            transaction.on_commit(lambda: on_commit(locked))
+    return locked
+
+
+def case_clear_escalation(*, case: Case, actor: Any, note: str) -> Case:
+    """An agent clears the case's open escalation, with a note for the history."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(
+            _("Write a note: what was done about the escalation."), code="required"
+        )
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not locked.is_escalated:
+            raise CaseStateError(locked, "clear_escalation", _("This case is not escalated."))
+        old = locked.escalation_reason
+        locked.escalated_at = None
+        locked.escalation_reason = ""
+        locked.escalation_text = ""
+        locked.version = F("version") + 1
+        locked.save(
+            update_fields=["escalated_at", "escalation_reason", "escalation_text", "version"]
+        )
+        locked.refresh_from_db(fields=["version"])
+        _record(
+            case=locked, actor=actor, field=CaseHistory.Field.ESCALATION, old=old, new="", note=note
+        )
+    return locked
+
+
+# The least time a reminder gives before the automatic resolution (see case_claim_reminder).
+MIN_NOTICE = timedelta(days=1)
+
+
+def _announced() -> Q:
+    """Cases whose reminder went out (all of them when reminders are turned off)."""
+    if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:
+        return Q()
+    return Q(reminder_sent_at__isnull=False)
+
+
+def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
+    """(cases whose reminder is due, cases whose clock ran out), soonest first.
+
+    Only candidates: `case_claim_reminder` and `case_auto_resolve` decide under
+    a lock or a conditional update, so a case changed since is left alone.
+    """
+    running = Case.objects.filter(state__in=WAITING_ON_SELLER, auto_resolve_at__isnull=False)
+    remind_by = now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS)
+    reminders = running.filter(reminder_sent_at__isnull=True, auto_resolve_at__lte=remind_by)
+    if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:  # reminders turned off
+        reminders = reminders.none()
+    ends = running.filter(_announced(), auto_resolve_at__lte=now)
+    return (
+        list(reminders.order_by("auto_resolve_at").values_list("pk", flat=True)),
+        list(ends.order_by("auto_resolve_at").values_list("pk", flat=True)),
+    )
+
+
+def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
+    """Take the reminder of `case_id` for sending, once: a conditional update, so two
+    runs of the timers at once cannot both send it. None when it is not due (any more)."""
+    due = Case.objects.filter(
+        pk=case_id,
+        state__in=WAITING_ON_SELLER,
+        reminder_sent_at__isnull=True,
+        auto_resolve_at__lte=now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS),
+    )
+    # A reminder is an announcement: if the job did not run in time (the clock
+    # already ran out or nearly), the seller still gets MIN_NOTICE to answer.
+    notice = Greatest(F("auto_resolve_at"), Value(now + MIN_NOTICE))
+    if not due.update(reminder_sent_at=now, auto_resolve_at=notice):
+        return None
+    return Case.objects.get(pk=case_id)
+
+
+def case_auto_resolve(
+    *, case_id: int, now: datetime, on_commit: Callable[[Case], None] | None = None
+) -> Case | None:
+    """Resolve `case_id` if its clock ran out; None when it did not (or another run did it).
+
+    The row is locked and the clock read again under the lock: a seller who kept
+    the case open or replied a moment ago wins.
+    """
+    with transaction.atomic():
+        locked = (
+            Case.objects.select_for_update()
+            .filter(_announced(), pk=case_id, state__in=WAITING_ON_SELLER, auto_resolve_at__lte=now)
+            .first()
+        )
+        if locked is None or locked.is_expired:
+            return None
+        return case_transition(
+            case=locked, event=CaseEvent.AUTO_RESOLVED, actor=None, on_commit=on_commit
+        )
+
+
 def case_update(
     *,
     case: Case,
@@ -232,11 +456,13 @@ def case_update(
     primary_email: str,
     cc_list: list[str] | str,
     short_description: str,
+    on_owner_change: Callable[[list[Case]], None] | None = None,
 ) -> list[CaseHistory]:
     """Change owner, CC list and description; refuse a stale form; one history row per change.
 
     Only an authorized user of the case's account may (PermissionDenied).
-    """
+    `on_owner_change` runs after the commit when the owner changed (the e-mail to
+    the new owner)."""
     check_member(actor, case.account_id)
     new_values = {
         CaseHistory.Field.PRIMARY_EMAIL: _check_owner(case.account_id, primary_email),
@@ -285,6 +511,9 @@ def case_update(
                 },
             )
             case_search_terms_refresh(case_ids=[locked.pk])
+        owner_changed = any(c.field == CaseHistory.Field.PRIMARY_EMAIL for c in changes)
+        if owner_changed and on_owner_change is not None:
+            transaction.on_commit(lambda: on_owner_change([locked]))
     case.__dict__.update({k: getattr(locked, k) for k in [*new_values.keys(), "version"]})
     return changes
 
@@ -424,11 +653,17 @@ def cases_hand_off_plan(
 
 
 def cases_hand_off(
-    *, account: SellerAccount, actor: Any, from_email: str, to_email: str
+    *,
+    account: SellerAccount,
+    actor: Any,
+    from_email: str,
+    to_email: str,
+    on_owner_change: Callable[[list[Case]], None] | None = None,
 ) -> HandOffSummary:
     """Move every case `from_email` owns to `to_email` and take it off every CC list.
 
-    One transaction; one history row per changed field of each case. Refused
+    One transaction; one history row per changed field of each case;
+    `on_owner_change` gets the moved cases after the commit. Refused
     (ValidationError) when `to_email` is not an authorized user of the account, and
     (PermissionDenied) when `actor` is not one.
     """
@@ -467,6 +702,8 @@ def cases_hand_off(
             # The owner's e-mail is a search term (the agents search by it).
             case_search_terms_refresh(case_ids=[case.pk for case in plan.owned])
             CaseHistory.objects.bulk_create(history)
+        if plan.owned and on_owner_change is not None:
+            transaction.on_commit(lambda: on_owner_change(plan.owned))
     return HandOffSummary(
         from_email=plan.from_email,
         to_email=to_email,

@@ -24,6 +24,7 @@ from cases.access import accounts_of, cases_visible_to
 from cases.models import CaseState, SellerAccount, expired_q
 from cases.services import account_member_emails, cases_hand_off, cases_hand_off_plan
 from cases.validators import normalize_email
+from correspondence.notifications import notify_new_owner
 
 
 def _account_for(user: Any, account_id: int) -> SellerAccount:
@@ -130,7 +131,9 @@ def team_detail(request: HttpRequest, account_id: int) -> HttpResponse:
                 {"account": account, "form": form, "plan": plan, "to_email": data["to_email"]},
             )
         try:
-            summary = cases_hand_off(account=account, actor=request.user, **data)
+            summary = cases_hand_off(
+                account=account, actor=request.user, on_owner_change=notify_new_owner, **data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

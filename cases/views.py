@@ -22,6 +22,7 @@ from cases.services import (
     case_update,
     user_set_preferences,
 )
+from correspondence.notifications import notify_new_owner
 
 EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
@@ -82,6 +83,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
                 case=case,
                 actor=request.user,
                 expected_version=form.cleaned_data["version"],
+                on_owner_change=notify_new_owner,
                 **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
             )
         except RepeatedSaveError as repeat:

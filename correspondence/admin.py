@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cases.access import is_support_staff
-from correspondence.models import Attachment, Message
+from correspondence.models import Attachment, Message, SavedReply
 from correspondence.selectors import attachments_for_support
 from correspondence.views import attachment_response
 
@@ -93,3 +93,14 @@ class MessageInline(admin.StackedInline):
                 ),
             ),
         )
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "has_french", "updated_at"]
+    search_fields = ["title", "body_en", "body_fr"]
+    fields = ["title", "body_en", "body_fr"]
+
+    @admin.display(description=_("in French"), boolean=True)
+    def has_french(self, reply: SavedReply) -> bool:
+        return bool(reply.body_fr.strip())

@@ -16,7 +16,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from cases.access import get_case_for_user
-from cases.models import SHORT_DESCRIPTION_MAX, Case, SellerAccount
+from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount
 from cases.validators import clean_short_description
 from correspondence.models import MAX_ATTACHMENTS, Message
 from correspondence.rules import (
@@ -111,6 +111,51 @@ class SupportReplyForm(ReplyForm):
         required=False,
         help_text=_("Moves the case to “Needs your attention” instead of “Answered”."),
     )
+
+
+class NotSolvedForm(forms.Form):
+    """ "Did this solve your problem?" — No: why (sent to support as the seller's message)."""
+
+    reason = forms.CharField(
+        label=_("What is still wrong?"),
+        max_length=MAX_BODY_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what is still wrong, so Seller Support can help.")},
+    )
+    submission_id = _submission_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its own ids: it shares the case page with the reply form.
+        kwargs.setdefault("auto_id", "not_solved_%s")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def client_token(self) -> str | None:
+        token = self.cleaned_data.get("submission_id")
+        return str(token) if token else None
+
+
+class EscalationForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why?"), choices=EscalationReason.choices, widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when the reason is “Other”."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "escalate_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("reason") == EscalationReason.OTHER and not cleaned.get("text", "").strip():
+            self.add_error("text", _("Say why you ask for escalation."))
+        return cleaned
 
 
 class NewCaseForm(ReplyForm):

@@ -82,3 +82,30 @@ class Attachment(models.Model):
         from django.urls import reverse
 
         return reverse("attachment", args=[self.token])
+
+
+class SavedReply(models.Model):
+    """A reply agents start from: picked on the admin reply form, in the owner's language.
+
+    Managed in the admin by whoever has the permission (Support agents may view
+    and use them; their leads add and change them).
+    """
+
+    title = models.CharField(_("title"), max_length=120, unique=True)
+    body_en = models.TextField(_("text in English"))
+    body_fr = models.TextField(_("text in French"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def body_in(self, language: str) -> str:
+        """The text in `language` when it exists, else the English one."""
+        if language.startswith("fr") and self.body_fr.strip():
+            return self.body_fr
+        return self.body_en

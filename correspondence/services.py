@@ -11,11 +11,14 @@ message, no attachment row and no orphan file.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from background.tasks import queue_with_transaction
@@ -23,15 +26,18 @@ from cases.access import get_case_for_user
 from cases.models import Case, CaseEvent, SellerAccount
 from cases.services import (
     CaseStateError,
+    case_auto_resolve,
+    case_claim_reminder,
     case_create,
     case_search_entries_rebuild,
     case_search_entry_add,
+    case_timer_ids,
     case_transition,
     check_member,
 )
 from correspondence.models import Attachment, Message, attachment_path, new_token
-from correspondence.notifications import notify_seller, notify_support
-from correspondence.rules import clean_body, clean_subject, validate_uploads
+from correspondence.notifications import notify_reminder, notify_seller, notify_support
+from correspondence.rules import MAX_SUBJECT_LENGTH, clean_body, clean_subject, validate_uploads
 
 
 class DuplicateSubmissionError(Exception):
@@ -78,12 +84,15 @@ def _write_message(
 ) -> Message:
     """Create the message and its attachments; record each stored name in `written`."""
     uploads = validate_uploads(files)
+    body = clean_body(body)
+    # A reply without a subject says what it answers, as a mail client would.
+    subject = clean_subject(subject) or f"RE: {case.short_description}"[:MAX_SUBJECT_LENGTH]
     message = Message.objects.create(
         case=case,
         author=author,
         direction=direction,
-        subject=clean_subject(subject),
-        body=clean_body(body),
+        subject=subject,
+        body=body,
         recipients=[case.primary_email, *case.cc_list],
         client_token=client_token or None,
     )
@@ -125,9 +134,9 @@ def _delete_files(names: list[str]) -> None:
         storage.delete(name)
 
 
-def _event_for(direction: str, needs_action: bool) -> str:
+def _event_for(direction: str, needs_action: bool, not_solved: bool = False) -> str:
     if direction == Message.Direction.FROM_SELLER:
-        return CaseEvent.SELLER_REPLIED
+        return CaseEvent.SELLER_NOT_SOLVED if not_solved else CaseEvent.SELLER_REPLIED
     return CaseEvent.SUPPORT_NEEDS_ACTION if needs_action else CaseEvent.SUPPORT_ANSWERED
 
 
@@ -140,9 +149,13 @@ def message_post(
     subject: str = "",
     files: Sequence[Any] = (),
     needs_action: bool = False,
+    not_solved: bool = False,
     client_token: str | None = None,
 ) -> Message:
     """Post a message with up to MAX_ATTACHMENTS files and move the case accordingly.
+
+    `not_solved`: the seller's answer to "Did this solve your problem?" was No and
+    this message says why; the case goes back to support, "answer not accepted".
 
     Raises ValidationError (a rule broken by the input), CaseStateError (expired
     case, or a move the state table refuses) or DuplicateSubmissionError.
@@ -156,7 +169,7 @@ def message_post(
     if direction == Message.Direction.FROM_SUPPORT and not author.has_perm("cases.act_on_case"):
         # A support message is the admin's; a seller (or view-only staff) never sends one.
         raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
-    event = _event_for(direction, needs_action)
+    event = _event_for(direction, needs_action, not_solved)
     notify = notify_support if direction == Message.Direction.FROM_SELLER else notify_seller
     written: list[str] = []
     try:
@@ -233,6 +246,39 @@ def case_open(
         _delete_files(written)
         raise
     return message
+
+
+@dataclass(frozen=True)
+class TimersRun:
+    reminded: int
+    resolved: int
+
+
+def case_timers_run(*, now: datetime | None = None) -> TimersRun:
+    """The conversation's clocks (`manage.py run_case_timers`): remind, then resolve.
+
+    Each case is decided on its own (a conditional update for the reminder, a
+    locked re-read for the resolution), so the job can run twice at once, or be
+    interrupted and run again: every reminder is sent once, every case resolved
+    once, and a seller who replied or kept the case open a moment ago wins.
+    """
+    now = now or timezone.now()
+    reminder_ids, end_ids = case_timer_ids(now=now)
+    reminded = resolved = 0
+    for case_id in reminder_ids:
+        with transaction.atomic():
+            case = case_claim_reminder(case_id=case_id, now=now)
+            if case is not None:
+                transaction.on_commit(lambda case=case: notify_reminder(case))
+                reminded += 1
+    for case_id in end_ids:
+        done = case_auto_resolve(
+            case_id=case_id,
+            now=now,
+            on_commit=lambda fresh: notify_seller(fresh, CaseEvent.AUTO_RESOLVED),
+        )
+        resolved += done is not None
+    return TimersRun(reminded=reminded, resolved=resolved)
 
 
 def search_index_rebuild(*, case_ids: list[int]) -> int:

@@ -9,12 +9,15 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import formats, timezone
 from django.utils.formats import localize
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
@@ -24,11 +27,14 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.access import account_ids_for, accounts_of, cases_visible_to, get_case_for_user
-from cases.models import SHORT_DESCRIPTION_MAX, Case, CaseState
+from cases.models import SHORT_DESCRIPTION_MAX, WAITING_ON_SELLER, Case, CaseEvent, CaseState
 from cases.search import similar_cases
-from cases.services import CaseStateError, case_mark_seen
-from correspondence.forms import NewCaseForm, ReplyForm
+from cases.services import CaseStateError, case_mark_seen, case_transition
+from cases.services import case_escalate as case_escalate_service
+from cases.services import case_keep_open as case_keep_open_service
+from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm
 from correspondence.models import Attachment, Message
+from correspondence.notifications import notify_escalation, notify_support
 from correspondence.selectors import attachments_visible_to, prepare_thread, thread_of
 from correspondence.services import DuplicateSubmissionError, case_open, message_post
 
@@ -68,7 +74,7 @@ def _files_note(count: int, notes: dict[int, str]) -> str:
     return note
 
 
-def _thread_items(thread: list[Message]) -> str:
+def _thread_items(thread: list[Message], after: dict[int, str] | None = None) -> str:
     """The `<li>` of the thread, newest first, the newest open (what a template loop
     gave; `correspondence/_thread.html` holds the list around them).
 
@@ -110,6 +116,7 @@ def _thread_items(thread: list[Message]) -> str:
             '        <div class="card-body">\n'
             f'          <div class="message-body">{linebreaks(m.body, autoescape=True)}</div>\n'
             f"          {files}\n"
+            f"          {(after or {}).get(m.pk, '')}\n"
             "        </div>\n"
             "      </details>\n"
             "    </li>\n    "
@@ -143,8 +150,20 @@ def _file_rows(files: list[tuple[Message, Attachment]]) -> str:
     )
 
 
+def _asks_if_solved(case: Case, thread: list[Message]) -> Message | None:
+    """The support answer that "Did this solve your problem?" goes under, if any."""
+    if case.is_expired or case.state not in WAITING_ON_SELLER:
+        return None
+    return next((m for m in reversed(thread) if m.from_support), None)
+
+
 def _render_detail(
-    request: HttpRequest, case: Case, reply_form: ReplyForm | None = None
+    request: HttpRequest,
+    case: Case,
+    reply_form: ReplyForm | None = None,
+    *,
+    not_solved_form: NotSolvedForm | None = None,
+    escalation_form: EscalationForm | None = None,
 ) -> HttpResponse:
     thread = thread_of(case.pk)
     # Dates, sizes and download URLs computed once per message and file (the
@@ -153,6 +172,14 @@ def _render_detail(
     history = case.history.select_related("actor").order_by("changed_at", "id")
     if reply_form is None and not case.is_expired:
         reply_form = ReplyForm()
+    asked = _asks_if_solved(case, thread)
+    after = {}
+    if asked is not None:
+        after[asked.pk] = render_to_string(
+            "correspondence/_did_it_solve.html",
+            {"case": case, "form": not_solved_form or NotSolvedForm()},
+            request=request,
+        )
     return render(
         request,
         "cases/case_detail.html",
@@ -160,7 +187,8 @@ def _render_detail(
             "case": case,
             "thread": thread,
             "files": files,
-            "thread_items": _thread_items(thread),
+            "escalation_form": escalation_form or EscalationForm(),
+            "thread_items": _thread_items(thread, after),
             "file_rows": _file_rows(files),
             "history": history,
             "reply_form": reply_form,
@@ -214,6 +242,106 @@ def _reply_draft(request: HttpRequest, case: Case) -> HttpResponse:
             % {"names": ", ".join(dropped)},
         )
     return _render_detail(request, case, form)
+
+
+def _seller_case(request: HttpRequest, case_id: int) -> Case:
+    """The case, for a member of its account (the seller door): agents act in the
+    admin, not here."""
+    return get_case_for_user(request.user, case_id)
+
+
+@require_http_methods(["GET", "POST"])
+def case_resolve(request: HttpRequest, case_id: int) -> HttpResponse:
+    """ "My issue is solved" (confirmed on this page) and "Did this solve…?" — Yes."""
+    case = _seller_case(request, case_id)
+    if request.method == "GET":
+        context = {"case": case, "expire_days": settings.CASELOG_EXPIRE_AFTER_DAYS}
+        return render(request, "correspondence/case_resolve.html", context)
+    try:
+        case_transition(
+            case=case,
+            event=CaseEvent.SELLER_RESOLVED,
+            actor=request.user,
+            on_commit=lambda fresh: notify_support(fresh, CaseEvent.SELLER_RESOLVED),
+        )
+    except CaseStateError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The case is resolved. Thank you for telling us."))
+    return redirect(case)
+
+
+@require_POST
+def case_not_solved(request: HttpRequest, case_id: int) -> HttpResponse:
+    """ "Did this solve your problem?" — No, with the reason, sent as the seller's message."""
+    case = _seller_case(request, case_id)
+    form = NotSolvedForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, case, not_solved_form=form)
+    try:
+        message = _attempt(
+            form,
+            lambda: message_post(
+                case=case,
+                author=request.user,
+                direction=Message.Direction.FROM_SELLER,
+                body=form.cleaned_data["reason"],
+                not_solved=True,
+                client_token=form.client_token,
+            ),
+        )
+    except DuplicateSubmissionError:
+        return redirect(case)
+    except CaseStateError as error:
+        messages.error(request, error.message)
+        return redirect(case)
+    if message is None:
+        return _render_detail(request, case, not_solved_form=form)
+    messages.success(
+        request,
+        _("Seller Support was told the answer did not solve your problem; they will answer here."),
+    )
+    return redirect(case)
+
+
+@require_POST
+def case_keep_open(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _seller_case(request, case_id)
+    try:
+        case = case_keep_open_service(case=case, actor=request.user)
+    except CaseStateError as error:
+        messages.error(request, error.message)
+    else:
+        when = formats.date_format(timezone.localtime(case.auto_resolve_at), "DATETIME_FORMAT")
+        messages.success(
+            request,
+            _("The case stays open. It will not be resolved before %(when)s.") % {"when": when},
+        )
+    return redirect(case)
+
+
+@require_POST
+def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _seller_case(request, case_id)
+    form = EscalationForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, case, escalation_form=form)
+    try:
+        case_escalate_service(
+            case=case,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            text=form.cleaned_data["text"],
+            on_commit=notify_escalation,
+        )
+    except CaseStateError as error:
+        messages.error(request, error.message)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _render_detail(request, case, escalation_form=form)
+    else:
+        messages.success(request, _("Your case is escalated: a support lead has been told."))
+    return redirect(case)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,13 @@ import pytest
 from django.core.exceptions import SuspiciousOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views import defaults
 from playwright.sync_api import Page, expect
 
 from cases.models import CaseState, SupportTeam
 from cases.services import case_transition
-from correspondence.models import Message
+from correspondence.models import Message, SavedReply
 from correspondence.services import case_open, message_post
 from tests.browser.a11y_support import FATAL_IMPACTS, Finding, run_axe, run_vnu, set_language
 from tests.conftest import PASSWORD, make_case, make_user
@@ -71,6 +72,8 @@ class Scene:
     open_case: Any
     expired_case: Any
     related_case: Any
+    answered_case: Any = None  # "Did this solve your problem?", keep open
+    escalated_case: Any = None  # overdue and escalated: the agent clears it
 
 
 @pytest.fixture
@@ -131,7 +134,36 @@ def scene(transactional_db, account, other_account, seller, colleague, support_a
         body="The old payout question again.",
         related_case=expired,
     ).case
-    return Scene(open_case=case, expired_case=expired, related_case=related)
+    answered = case_open(
+        account=account, author=seller, subject="Listing suppressed", body="Why?"
+    ).case
+    message_post(
+        case=answered,
+        author=support_agent,
+        direction=Message.Direction.FROM_SUPPORT,
+        body="The safety sheet was missing; it is back now.",
+    )
+    escalated = make_case(account, owner=seller, state=CaseState.PENDING_SUPPORT)
+    type(escalated).objects.filter(pk=escalated.pk).update(
+        waiting_since=timezone.now() - timedelta(days=3),
+        escalated_at=timezone.now(),
+        escalation_reason="other",
+        escalation_text="Three days without an answer.",
+    )
+    overdue = make_case(account, owner=seller, state=CaseState.PENDING_SUPPORT)
+    type(overdue).objects.filter(pk=overdue.pk).update(
+        waiting_since=timezone.now() - timedelta(days=3)
+    )
+    SavedReply.objects.create(
+        title="Refund sent", body_en="Your refund was sent.", body_fr="Remboursement envoyé."
+    )
+    return Scene(
+        open_case=case,
+        expired_case=expired,
+        related_case=related,
+        answered_case=answered,
+        escalated_case=(escalated, overdue),
+    )
 
 
 def _submit(page: Page, form: str) -> None:
@@ -372,9 +404,46 @@ def check_error_page(walk: Walk, base: str, status: int, view: Callable[..., Any
     walk.check(f"error-{status}")
 
 
+def walk_conversation_pages(walk: Walk, base: str, scene: Scene) -> None:
+    """Whose turn, "Did this solve…?" (and its error), the close confirmation, an
+    overdue case's escalation form; the agent's confirmations and saved replies."""
+    page = walk.page
+    escalated, overdue = scene.escalated_case
+    login_as(page, base, "seller@example.com")
+    page.goto(f"{base}/cases/{scene.answered_case.id}/")
+    expect(page.locator(".did-it-solve")).to_be_visible()
+    walk.check("case-did-it-solve")
+    page.locator(".did-it-solve details.answer-no summary").click()
+    _submit(page, ".did-it-solve details.answer-no form")
+    expect(page.locator(".did-it-solve .invalid-feedback").first).to_be_visible()
+    walk.check("case-not-solved-error")
+    page.goto(f"{base}/cases/{scene.answered_case.id}/resolve/")
+    walk.check("case-resolve-confirm")
+    page.goto(f"{base}/cases/{overdue.id}/")
+    page.locator(".turn-line details.escalate summary").click()
+    _submit(page, ".turn-line details.escalate form")
+    expect(page.locator(".turn-line details.escalate[open]")).to_be_visible()
+    walk.check("case-escalate-error")
+    page.goto(f"{base}/cases/{escalated.id}/")
+    walk.check("case-escalated")
+    logout(page)
+
+    login_as(page, base, "support@example.com")
+    page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/resolve/")
+    walk.check("admin-resolve-confirm")
+    page.goto(f"{base}/admin/cases/case/{escalated.id}/clear-escalation/")
+    walk.check("admin-clear-escalation")
+    page.goto(f"{base}/admin/cases/case/{overdue.id}/change/?saved=1")
+    walk.check("admin-saved-reply")
+    page.goto(f"{base}/admin/cases/case/?overdue=1&turn=support")
+    walk.check("admin-case-list-overdue")
+    logout(page)
+
+
 WALKS: list[Callable[[Walk, str, Scene], None]] = [
     walk_seller_pages,
     walk_admin_pages,
+    walk_conversation_pages,
     walk_beyond_pages,
     walk_anonymous_pages,
 ]

@@ -86,7 +86,12 @@ def test_resolve_from_the_list(agent_admin, account, seller):
     cases = [
         make_case(account, owner=seller, state=s) for s in (CaseState.OPEN, CaseState.ANSWERED)
     ]
-    run_action(agent_admin, "resolve_cases", cases)
+    page = run_action(agent_admin, "resolve_cases", cases)
+    assert "Resolve these 2 cases?" in page.text  # asked first
+    for case in cases:
+        case.refresh_from_db()
+        assert case.state != CaseState.RESOLVED
+    run_action(agent_admin, "resolve_cases", cases, apply="1")
     for case in cases:
         case.refresh_from_db()
         assert case.state == CaseState.RESOLVED
@@ -140,7 +145,7 @@ def test_each_action_mails_the_seller_and_cc_once_after_commit(
 ):
     case = make_case(account, owner=seller, cc_list=["boss@example.com"])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run_action(agent_admin, "resolve_cases", [case])
+        run_action(agent_admin, "resolve_cases", [case], apply="1")
     assert mail.outbox == []  # nothing is sent before the commit
     for callback in callbacks:
         callback()

@@ -19,7 +19,7 @@ URL = "/cases/"
 def header_count(response) -> tuple[int, str]:
     match = re.search(r'class="badge [^"]*attention-count">(\d+)</span>', response.text)
     assert match, "the header shows the needs-attention count"
-    mine = re.search(r'class="small attention-mine">([^<]*)<', response.text)
+    mine = re.search(r'attention-mine"[^>]*>([^<]*)<', response.text)
     return int(match.group(1)), (mine.group(1).strip() if mine else "")
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases.models import CaseState
+from cases.models import STATE_URGENCY, CaseState
 from tests.conftest import make_case, make_user
 
 URL = "/cases/"
@@ -81,12 +81,13 @@ def test_root_redirects_to_the_log(seller_client):
     assert response["Location"] == "/cases/"
 
 
-def test_it_shows_the_five_columns_with_aria_sort(seller_client, mixed):
+def test_it_shows_the_sortable_columns_with_aria_sort(seller_client, mixed):
     response = seller_client.get(URL)
     assert response.status_code == 200
     headers = re.findall(r'<th scope="col" aria-sort="(\w+)"', response.text)
-    assert headers == ["descending", "none", "none", "none", "none"]
-    for label in ["Creation date", "Case ID", "State", "Primary e-mail", "Short description"]:
+    assert headers == ["descending", "none", "none", "none", "none", "none"]
+    labels = ["Creation date", "Case ID", "State", "Primary e-mail", "Short description"]
+    for label in [*labels, "Last activity"]:
         assert label in response.text
 
 
@@ -126,9 +127,10 @@ def test_sort_and_page_size_alone_keep_expired_hidden(seller_client, mixed):
 SORT_KEYS = {
     "created": lambda c: (c.created_at, c.id),
     "id": lambda c: c.id,
-    "state": lambda c: (c.state, c.id),
+    "state": lambda c: (STATE_URGENCY.index(c.state), c.id),
     "email": lambda c: (c.primary_email, c.id),
     "description": lambda c: (c.short_description, c.id),
+    "activity": lambda c: (c.last_activity_at, c.id),
 }
 
 

@@ -80,6 +80,24 @@ ROUTES: dict[str, Route] = {
         post=302,
         post_data=lambda w: {"body": "From the access matrix", "submission_id": str(uuid.uuid4())},
     ),
+    # The conversation (tests/conversation/): each one is refused or done, then the
+    # seller is sent back to the case page.
+    "cases:resolve": Route(_case, {"case_id": 1_000_000_000}, get=200, post=302),
+    "cases:not_solved": Route(
+        _case,
+        {"case_id": 1_000_000_000},
+        get=405,
+        post=302,
+        post_data=lambda w: {"reason": "From the access matrix"},
+    ),
+    "cases:keep_open": Route(_case, {"case_id": 1_000_000_000}, get=405, post=302),
+    "cases:escalate": Route(
+        _case,
+        {"case_id": 1_000_000_000},
+        get=405,
+        post=302,
+        post_data=lambda w: {"reason": "no_answer"},
+    ),
     "attachment": Route(
         lambda w: {"token": w.message.attachments.get().token},
         {"token": "no-such-token"},

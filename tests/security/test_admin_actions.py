@@ -50,7 +50,7 @@ def test_a_valid_selection_still_runs_the_action(superuser_client, account, sell
     case = make_case(account, owner=seller, state=CaseState.ANSWERED)
     response = superuser_client.post(
         "/admin/cases/case/",
-        {"action": "resolve_cases", ACTION_CHECKBOX_NAME: [case.pk], "index": 0},
+        {"action": "resolve_cases", ACTION_CHECKBOX_NAME: [case.pk], "index": 0, "apply": "1"},
     )
     assert response.status_code == 302
     case.refresh_from_db()

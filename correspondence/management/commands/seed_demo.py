@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -20,12 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from cases.models import (
+    TURNS,
+    WAITING_ON_SELLER,
     Case,
     CaseHistory,
     CaseState,
+    CaseView,
     Membership,
     SellerAccount,
     SupportTeam,
+    Turn,
     new_case_id,
 )
 from correspondence.models import Attachment, Message, attachment_path, new_token
@@ -122,8 +127,11 @@ class Command(BaseCommand):
             created = 0
             for name, (emails, count) in ACCOUNTS.items():
                 account, _new = SellerAccount.objects.get_or_create(name=name)
+                joined = timezone.now() - timedelta(days=500)  # before every demo case
                 for email in emails:
-                    Membership.objects.get_or_create(account=account, user=users[email])
+                    Membership.objects.get_or_create(
+                        account=account, user=users[email], defaults={"added_at": joined}
+                    )
                 if not account.cases.exists():
                     members = [users[e] for e in emails]
                     created += self._cases(rng, account, members, agent, teams, count)
@@ -164,7 +172,8 @@ class Command(BaseCommand):
         now = timezone.now()
         states = list(STATE_WEIGHTS)
         weights = list(STATE_WEIGHTS.values())
-        cases, messages, history = [], [], []
+        cases, messages, history, views = [], [], [], []
+        clock = timedelta(days=settings.CASELOG_AUTO_RESOLVE_AFTER_DAYS)
         used_ids = set(Case.objects.values_list("id", flat=True))
         for _i in range(count):
             case_id = new_case_id()
@@ -193,6 +202,8 @@ class Command(BaseCommand):
             for index, (direction, new_state) in enumerate(steps):
                 if index:
                     when = min(now, when + timedelta(hours=rng.uniform(1, 60)))
+                if direction == Message.Direction.FROM_SUPPORT:
+                    case.support_activity_at = when
                 author = agent if direction == Message.Direction.FROM_SUPPORT else owner
                 lines = SUPPORT_LINES if author == agent else SELLER_LINES
                 messages.append(
@@ -223,10 +234,20 @@ class Command(BaseCommand):
             case.last_activity_at = when
             if state == CaseState.RESOLVED:
                 case.resolved_at = when
+            if TURNS[state] == Turn.SUPPORT:
+                case.waiting_since = when
+            if state in WAITING_ON_SELLER:
+                # The clock started at the answer; no demo case is already past it.
+                case.auto_resolve_at = max(when + clock, now + timedelta(hours=rng.uniform(6, 160)))
+            # Most cases were read since their last change: the log marks the rest.
+            for member in members:
+                if rng.random() < 0.85:
+                    views.append(CaseView(user=member, case=case, seen_at=when))
             cases.append(case)
         Case.objects.bulk_create(cases)
         Message.objects.bulk_create(messages)
         CaseHistory.objects.bulk_create(history)
+        CaseView.objects.bulk_create(views)
         self._attachments(rng, messages)
         search_index_rebuild(case_ids=[case.id for case in cases])
         return len(cases)
