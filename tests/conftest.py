@@ -153,12 +153,21 @@ def support_agents_group():
     from django.contrib.auth.models import Group, Permission
 
     migration = importlib.import_module("correspondence.migrations.0003_support_agents_group")
+    deliveries = importlib.import_module(
+        "background.migrations.0002_support_agents_see_email_deliveries"
+    )
+    # Every data migration that grants the group something, as they grant it.
+    granted = [
+        *migration.PERMISSIONS,
+        ("correspondence", "view_savedreply"),  # 0006_saved_replies
+        *(("background", codename) for codename in deliveries.CODENAMES),
+    ]
     group, _created = Group.objects.get_or_create(name=migration.GROUP)
     if _created:
         group.permissions.set(
             [
                 Permission.objects.get(content_type__app_label=app, codename=codename)
-                for app, codename in migration.PERMISSIONS
+                for app, codename in granted
             ]
         )
     return group

@@ -31,7 +31,7 @@ TEXTS = {
         "needs": "Exige votre attention",
         "required": "Indiquez ce qui ne va toujours pas",
         "escalated": "un responsable du support a été prévenu",
-        "kept": "Le dossier reste ouvert.",
+        "kept": "Le cas reste ouvert.",
     },
 }
 
