@@ -55,9 +55,18 @@ def test_every_periodic_entry_points_at_a_task():
     from django.tasks import Task
     from django.utils.module_loading import import_string
 
+    from django.core.management import get_commands
+
     for entry in periodic.PERIODIC.values():
         if entry.task:
             assert isinstance(import_string(entry.task), Task)
+        else:
+            assert entry.command in get_commands(), entry.command
+
+
+def test_the_conversation_timers_are_scheduled():
+    commands = {entry.command for entry in periodic.PERIODIC.values()}
+    assert "run_case_timers" in commands
 
 
 def test_a_task_left_running_by_a_killed_worker_runs_again(db_queue, settings):
