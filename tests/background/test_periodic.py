@@ -52,10 +52,9 @@ def test_an_entry_names_a_task_or_a_command():
 
 
 def test_every_periodic_entry_points_at_a_task():
+    from django.core.management import get_commands
     from django.tasks import Task
     from django.utils.module_loading import import_string
-
-    from django.core.management import get_commands
 
     for entry in periodic.PERIODIC.values():
         if entry.task:
