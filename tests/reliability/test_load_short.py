@@ -40,7 +40,8 @@ def assert_goals_met(figures: dict[str, Any]) -> None:
     # that a busy machine would fail.
     failures = [f for f in figures["failures"] if not f.startswith("write p99")]
     assert failures == [], figures
-    assert figures["acknowledged"] > 10, figures
+    # At least one acknowledged write per writer (a busy machine writes fewer).
+    assert figures["acknowledged"] >= figures["writers"], figures
     assert figures["attachment_rows"] > 0, figures
     assert figures["exports"] > 0, figures
 
