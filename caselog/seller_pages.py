@@ -22,12 +22,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from cases.access import account_ids_for, is_support_staff
+from cases.access import AnyUser, is_support_staff, viewer_for
 
 View = Callable[..., HttpResponse]
 
 
-def admin_url_for(user: Any, kwargs: dict[str, Any]) -> str:
+def admin_url_for(user: AnyUser, kwargs: dict[str, Any]) -> str:
     """The admin page matching a seller URL's arguments, as far as `user` may see it."""
     if is_support_staff(user):
         if "case_id" in kwargs:
@@ -46,7 +46,7 @@ def seller_page(view: View) -> View:
         user = request.user
         if not (user.is_authenticated and user.is_staff):
             return view(request, *args, **kwargs)
-        if not account_ids_for(user):
+        if not viewer_for(request).account_ids:
             return redirect(admin_url_for(user, kwargs))
         try:
             return view(request, *args, **kwargs)

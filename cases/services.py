@@ -22,7 +22,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.access import is_member
+from cases.access import case_for_system, is_member
 from cases.models import (
     SUPPORT_SIDE_EVENTS,
     TRANSITIONS,
@@ -424,7 +424,7 @@ def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
     notice = Greatest(F("auto_resolve_at"), Value(now + MIN_NOTICE))
     if not due.update(reminder_sent_at=now, auto_resolve_at=notice):
         return None
-    return Case.objects.get(pk=case_id)
+    return case_for_system(case_id)
 
 
 def case_auto_resolve(

@@ -20,24 +20,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.access import accounts_of, cases_visible_to
+from cases.access import Viewer, accounts_of, cases_visible_to, viewer_for
 from cases.models import CaseState, SellerAccount, expired_q
 from cases.services import account_member_emails, cases_hand_off, cases_hand_off_plan
 from cases.validators import normalize_email
 from correspondence.notifications import notify_new_owner
 
 
-def _account_for(user: Any, account_id: int) -> SellerAccount:
+def _account_for(viewer: Viewer, account_id: int) -> SellerAccount:
     """The user's own account, or the same 404 as a missing one."""
-    account = accounts_of(user).filter(pk=account_id).first()
+    account = accounts_of(viewer).filter(pk=account_id).first()
     if account is None:
         raise Http404("No such account.")
     return account
 
 
-def _open_counts(user: Any, account: SellerAccount) -> dict[str, int]:
+def _open_counts(viewer: Viewer, account: SellerAccount) -> dict[str, int]:
     rows = (
-        cases_visible_to(user)
+        cases_visible_to(viewer)
         .filter(account=account)
         .exclude(state=CaseState.RESOLVED)
         .values_list("primary_email")
@@ -47,12 +47,12 @@ def _open_counts(user: Any, account: SellerAccount) -> dict[str, int]:
     return dict(rows)
 
 
-def _copied_only(user: Any, account: SellerAccount, known: set[str]) -> list[str]:
+def _copied_only(viewer: Viewer, account: SellerAccount, known: set[str]) -> list[str]:
     """Addresses on the CC lists of the account's current cases that are neither an
     authorized user nor an owner: a former colleague who owns nothing but is still
     copied (and so still mailed), or an outside address. One query; no row per case."""
     lists = (
-        cases_visible_to(user)
+        cases_visible_to(viewer)
         .filter(account=account)
         .exclude(expired_q())
         .exclude(cc_list=[])
@@ -107,7 +107,7 @@ class HandOffForm(forms.Form):
 
 @require_GET
 def team_index(request: HttpRequest) -> HttpResponse:
-    accounts = list(accounts_of(request.user))
+    accounts = list(accounts_of(viewer_for(request)))
     if len(accounts) == 1:
         return redirect("team", accounts[0].pk)
     return render(request, "cases/team_index.html", {"accounts": accounts})
@@ -115,11 +115,12 @@ def team_index(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def team_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _account_for(request.user, account_id)
+    viewer = viewer_for(request)
+    account = _account_for(viewer, account_id)
     members = account_member_emails(account.pk)
-    counts = _open_counts(request.user, account)
+    counts = _open_counts(viewer, account)
     former = sorted(email for email in counts if email not in members)
-    copied = _copied_only(request.user, account, {*members, *former})
+    copied = _copied_only(viewer, account, {*members, *former})
     form = HandOffForm(request.POST or None, members=members, former=former, copied=copied)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

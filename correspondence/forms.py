@@ -11,11 +11,12 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import get_case_for_user
+from cases.access import Viewer, get_case_for_user
 from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount
 from cases.validators import clean_short_description
 from correspondence.models import MAX_ATTACHMENTS, Message
@@ -175,9 +176,11 @@ class NewCaseForm(ReplyForm):
 
     field_order = ["account", "subject", "body", "attachments", "related_case"]
 
-    def __init__(self, *args: Any, accounts: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, accounts: QuerySet[SellerAccount], viewer: Viewer, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.viewer = viewer
         self.fields["subject"].label = _("Subject")
         self.fields["subject"].required = True
         self.fields["subject"].max_length = SHORT_DESCRIPTION_MAX
@@ -199,7 +202,7 @@ class NewCaseForm(ReplyForm):
         if not re.fullmatch(r"\d{10}", raw):
             raise forms.ValidationError(_("A case ID has 10 digits."), code="invalid")
         try:
-            return get_case_for_user(self.user, raw)
+            return get_case_for_user(self.viewer, raw)
         except Http404:
             raise forms.ValidationError(RELATED_NOT_FOUND, code="not_found") from None
 

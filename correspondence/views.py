@@ -7,7 +7,6 @@ import logging
 import re
 from collections.abc import Callable
 from html import escape
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.access import account_ids_for, accounts_of, cases_visible_to, get_case_for_user
+from cases.access import Viewer, accounts_of, cases_visible_to, get_case_for_user, viewer_for
 from cases.models import SHORT_DESCRIPTION_MAX, WAITING_ON_SELLER, Case, CaseEvent, CaseState
 from cases.search import similar_cases
 from cases.services import CaseStateError, case_mark_seen, case_transition
@@ -193,7 +192,7 @@ def _render_detail(
             "history": history,
             "reply_form": reply_form,
             "follow_ups": list(
-                cases_visible_to(request.user)
+                cases_visible_to(viewer_for(request))
                 .filter(related_case_id=case.pk)
                 .order_by("created_at", "id")
                 .values_list("pk", flat=True)
@@ -204,7 +203,7 @@ def _render_detail(
 
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id)
+    case = get_case_for_user(viewer_for(request), case_id)
     case_mark_seen(user=request.user, case=case)
     return _render_detail(request, case)
 
@@ -247,7 +246,7 @@ def _reply_draft(request: HttpRequest, case: Case) -> HttpResponse:
 def _seller_case(request: HttpRequest, case_id: int) -> Case:
     """The case, for a member of its account (the seller door): agents act in the
     admin, not here."""
-    return get_case_for_user(request.user, case_id)
+    return get_case_for_user(viewer_for(request), case_id)
 
 
 @require_http_methods(["GET", "POST"])
@@ -346,7 +345,7 @@ def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @require_POST
 def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id)
+    case = get_case_for_user(viewer_for(request), case_id)
     if "draft" in request.POST:
         return _reply_draft(request, case)
     form = ReplyForm(request.POST, request.FILES)
@@ -383,13 +382,9 @@ def _follow_up(related: str) -> dict[str, str]:
     return {"subject": _("Follow-up to case %(id)s") % {"id": related}, "related_case": related}
 
 
-def _similar_to(user: Any, subject: str) -> list[Case]:
+def _similar_to(viewer: Viewer, subject: str) -> list[Case]:
     """The user's open cases that resemble `subject` (the duplicate guard)."""
-    open_cases = (
-        cases_visible_to(user)
-        .filter(account_id__in=account_ids_for(user))
-        .exclude(state=CaseState.RESOLVED)
-    )
+    open_cases = cases_visible_to(viewer).exclude(state=CaseState.RESOLVED)
     return similar_cases(cases=open_cases, text=subject[:SHORT_DESCRIPTION_MAX])
 
 
@@ -399,7 +394,7 @@ def _render_new(
     subject: str | None = None,
     dropped_files: list[str] | None = None,
 ) -> HttpResponse:
-    similar = None if subject is None else _similar_to(request.user, subject)
+    similar = None if subject is None else _similar_to(viewer_for(request), subject)
     context = {
         "form": form,
         "similar": similar,
@@ -415,21 +410,23 @@ def _sent_file_names(request: HttpRequest) -> list[str]:
 
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
-    accounts = accounts_of(request.user)
+    accounts = accounts_of(viewer_for(request))
     if not accounts:
         raise PermissionDenied(_("You are not an authorized user of any seller account."))
     if "check" in request.POST:
         # Only a look-up: nothing is validated or saved, and the typed text comes back.
         # A page cannot give files back to a file input: say which ones to attach again
         # (with JavaScript, the check is a look-up beside the form and keeps them).
-        form = NewCaseForm(accounts=accounts, user=request.user, initial=request.POST.dict())
+        form = NewCaseForm(
+            accounts=accounts, viewer=viewer_for(request), initial=request.POST.dict()
+        )
         subject = request.POST.get("subject", "")
         return _render_new(request, form, subject=subject, dropped_files=_sent_file_names(request))
     form = NewCaseForm(
         request.POST or None,
         request.FILES or None,
         accounts=accounts,
-        user=request.user,
+        viewer=viewer_for(request),
         initial=_follow_up(request.GET.get("related", "")),
     )
     if request.method == "POST" and form.is_valid():
@@ -460,13 +457,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def case_similar(request: HttpRequest) -> HttpResponse:
     """The suggestions as an HTML fragment, for the contact form's script."""
     subject = request.GET.get("subject", "")
-    context = {"similar": _similar_to(request.user, subject), "checked": True}
+    context = {"similar": _similar_to(viewer_for(request), subject), "checked": True}
     return render(request, "correspondence/_similar_cases.html", context)
 
 
 @require_GET
 def attachment_download(request: HttpRequest, token: str) -> FileResponse:
-    return attachment_response(attachments_visible_to(request.user), token)
+    return attachment_response(attachments_visible_to(viewer_for(request)), token)
 
 
 def attachment_response(attachments: QuerySet[Attachment], token: str) -> FileResponse:
