@@ -111,7 +111,7 @@ def _too_large_response(request: HttpRequest, error: Exception | None = None) ->
     except Resolver404:
         match = None
     back = _BACK_TO.get(match.view_name) if match is not None else None
-    if back is not None and request.user.is_authenticated:
+    if match is not None and back is not None and request.user.is_authenticated:
         messages.error(request, text)
         return redirect(reverse(back, kwargs=match.kwargs), permanent=False)
     status = 400 if isinstance(error, TooManyFilesSent | TooManyFieldsSent) else 413

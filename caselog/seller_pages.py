@@ -18,13 +18,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from cases.access import AnyUser, is_support_staff, viewer_for
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def admin_url_for(user: AnyUser, kwargs: dict[str, Any]) -> str:
@@ -42,7 +42,7 @@ def seller_page(view: View) -> View:
     """Serve `view` to members of seller accounts; send staff who are not to the admin."""
 
     @wraps(view)
-    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not (user.is_authenticated and user.is_staff):
             return view(request, *args, **kwargs)

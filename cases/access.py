@@ -26,17 +26,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Func, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
 from cases.models import Case, CaseState, Membership, SellerAccount, User
 
-# Who a read is for: the request's viewer, or a user (code without a request).
-# `AbstractBaseUser` is what `request.user` is typed as; at run time it is a `User`.
-AnyUser = User | AbstractBaseUser | AnonymousUser
+# Whom a read is for: the request's user (`request.user`), or a user of code without a request.
+AnyUser = User | AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,11 @@ class Viewer:
     @property
     def is_authenticated(self) -> bool:
         return bool(self.user.is_authenticated)
+
+    @property
+    def user_id(self) -> int:
+        """The user's id; 0 (no row's) for an anonymous user."""
+        return self.user.pk or 0
 
     @property
     def account_ids(self) -> list[int]:
@@ -156,9 +160,9 @@ def is_support_staff(user: AnyUser) -> bool:
     """Seller Support agents (staff allowed to view cases) see every account's cases,
     in the admin, through the support door."""
     return bool(
-        user.is_authenticated
+        isinstance(user, User)
         and user.is_active
-        and getattr(user, "is_staff", False)
+        and user.is_staff
         and user.has_perm("cases.view_case")
     )
 
@@ -199,7 +203,7 @@ def get_case_for_support(user: AnyUser, case_id: int | str, *, for_update: bool 
     return _get(cases_for_support(user), case_id, for_update=for_update)
 
 
-def cases_by_ids_for_page(ids: QuerySet[Case]) -> QuerySet[Case]:
+def cases_by_ids_for_page(ids: QuerySet[Case, Any]) -> QuerySet[Case]:
     """The cases whose ids `ids` lists, read by primary key alone (the log's deep pages).
 
     Safe because `ids` is itself a subquery of a queryset that came through a

@@ -5,6 +5,7 @@ Both read a fixed number of queries, whatever the number of cases or rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
@@ -67,7 +68,7 @@ def decorate_log_rows(viewer: Viewer, rows: list[Case], *, search_text: str = ""
             case.opened_by_email = case.opened_by_email or ""
             case.search_snippet = snippets.get(case.pk)
         return _with_display(rows)
-    user_id = viewer.user.pk
+    user_id = viewer.user_id
     seen = CaseView.objects.filter(user_id=user_id, case_id=OuterRef("pk")).values("seen_at")
     joined = Membership.objects.filter(user_id=user_id, account_id=OuterRef("account_id"))
     marks = {
@@ -85,7 +86,7 @@ def decorate_log_rows(viewer: Viewer, rows: list[Case], *, search_text: str = ""
     }
     snippets = search_snippets(case_ids=ids, text=search_text) if search_text and ids else {}
     for case in rows:
-        mark = marks.get(case.pk, {})
+        mark: Mapping[str, Any] = marks.get(case.pk, {})
         if "last_activity_at" not in case.__dict__:  # a deferred field: read with the marks
             case.last_activity_at = mark.get("last_activity_at") or case.created_at
         case.changed_since_seen = changed_since_seen(

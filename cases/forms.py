@@ -8,7 +8,7 @@ The field rules are the ones the service applies (`cases.validators`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -52,7 +52,7 @@ class CaseEditForm(forms.Form):
             # option); saving it is refused until a current member is chosen.
             label = _("%(email)s (no longer an authorized user)") % {"email": case.primary_email}
             choices.insert(0, (case.primary_email, label))
-        self.fields["primary_email"].choices = choices
+        cast(forms.ChoiceField, self.fields["primary_email"]).choices = choices
         self.fields["primary_email"].help_text = _(
             "The case owner: one of the authorized users of this seller account."
         )
@@ -72,7 +72,7 @@ class CaseEditForm(forms.Form):
 
     def refresh_version(self, version: int) -> None:
         """After a stale save: keep what was typed, but let the next save win knowingly."""
-        data = self.data.copy()
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict: request.POST
         data["version"] = str(version)
         self.data = data
 
@@ -102,7 +102,7 @@ class ProfileForm(forms.Form):
             {"language": user.language or get_language(), "time_zone": user.time_zone},
         )
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices()
         # static/js/time-zone.js offers the browser's zone when none was chosen yet.
         self.fields["time_zone"].widget.attrs["data-browser-zone"] = (
             "offer" if not user.time_zone else "hint"

@@ -247,7 +247,7 @@ def _small_match_set(terms: list[str]) -> list[int] | None:
     """
     first, *others = sorted(terms, key=len, reverse=True)
     sql = f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t WHERE t.term >= %s AND t.term < %s"
-    params: list[object] = [first, _after(first)]
+    params: list[str | int] = [first, _after(first)]
     for term in others:
         sql += (
             f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"

@@ -78,7 +78,7 @@ class _DeferredJoinList:
         return self.rows(outer)
 
 
-def with_row_marks(queryset: QuerySet[Case], user: AnyUser) -> QuerySet[Case]:
+def with_row_marks(queryset: QuerySet[Case], viewer: Viewer) -> QuerySet[Case]:
     """The page's rows with their marks, read in the rows query itself (no second query).
 
     `opened_by_email` (a left join on the user), `seen_at` (when this user last
@@ -87,11 +87,11 @@ def with_row_marks(queryset: QuerySet[Case], user: AnyUser) -> QuerySet[Case]:
     account) index).
     Only the rows query carries them: the count and the export stay bare.
     """
-    seen = CaseView.objects.filter(user_id=user.pk, case_id=OuterRef("pk")).values("seen_at")
-    joined = Membership.objects.filter(user_id=user.pk, account_id=OuterRef("account_id"))
+    seen = CaseView.objects.filter(user_id=viewer.user_id, case_id=OuterRef("pk"))
+    joined = Membership.objects.filter(user_id=viewer.user_id, account_id=OuterRef("account_id"))
     return queryset.only(*ROW_COLUMNS).annotate(
         opened_by_email=F("opened_by__email"),
-        seen_at=Subquery(seen[:1]),
+        seen_at=Subquery(seen.values("seen_at")[:1]),
         joined_at=Subquery(joined.values("added_at")[:1]),
     )
 
@@ -115,11 +115,11 @@ class CaseLog:
     def paginator(self) -> Paginator:
         viewer = self.viewer
         if viewer is None:
-            return Paginator(_DeferredJoinList(self.queryset, lambda qs: qs), self.page_size)
-        return Paginator(
-            _DeferredJoinList(self.queryset, lambda qs: with_row_marks(qs, viewer.user)),
-            self.page_size,
-        )
+            rows = _DeferredJoinList(self.queryset, lambda qs: qs)
+        else:
+            rows = _DeferredJoinList(self.queryset, lambda qs: with_row_marks(qs, viewer))
+        # A sliceable stand-in, not a sequence: Paginator only counts and slices it.
+        return Paginator(rows, self.page_size)  # type: ignore[arg-type]
 
     def page(self, number: Any) -> Page:
         """The page `number`; a malformed number is page 1, one past the end the last page."""

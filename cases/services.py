@@ -162,7 +162,7 @@ def case_transition(
     actor: Any,
     team: SupportTeam | None = None,
     note: str = "",
-    on_commit: Callable[[Case], None] | None = None,
+    on_commit: Callable[[Case], object] | None = None,
 ) -> Case:
     """Move `case` along the state table, record it, and queue `on_commit` (notifications).
 
@@ -312,7 +312,7 @@ def case_escalate(
     actor: Any,
     reason: str,
     text: str = "",
-    on_commit: Callable[[Case], None] | None = None,
+    on_commit: Callable[[Case], object] | None = None,
 ) -> Case:
     """The seller asks for escalation: a flag on the case (one open at a time), in the history."""
     reason = EscalationReason(reason)
@@ -428,7 +428,7 @@ def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
 
 
 def case_auto_resolve(
-    *, case_id: int, now: datetime, on_commit: Callable[[Case], None] | None = None
+    *, case_id: int, now: datetime, on_commit: Callable[[Case], object] | None = None
 ) -> Case | None:
     """Resolve `case_id` if its clock ran out; None when it did not (or another run did it).
 
@@ -456,7 +456,7 @@ def case_update(
     primary_email: str,
     cc_list: list[str] | str,
     short_description: str,
-    on_owner_change: Callable[[list[Case]], None] | None = None,
+    on_owner_change: Callable[[list[Case]], object] | None = None,
 ) -> list[CaseHistory]:
     """Change owner, CC list and description; refuse a stale form; one history row per change.
 
@@ -464,7 +464,7 @@ def case_update(
     `on_owner_change` runs after the commit when the owner changed (the e-mail to
     the new owner)."""
     check_member(actor, case.account_id)
-    new_values = {
+    new_values: dict[str, Any] = {
         CaseHistory.Field.PRIMARY_EMAIL: _check_owner(case.account_id, primary_email),
         CaseHistory.Field.CC_LIST: parse_cc_list(cc_list),
         CaseHistory.Field.SHORT_DESCRIPTION: clean_short_description(short_description),
@@ -658,7 +658,7 @@ def cases_hand_off(
     actor: Any,
     from_email: str,
     to_email: str,
-    on_owner_change: Callable[[list[Case]], None] | None = None,
+    on_owner_change: Callable[[list[Case]], object] | None = None,
 ) -> HandOffSummary:
     """Move every case `from_email` owns to `to_email` and take it off every CC list.
 

@@ -8,7 +8,7 @@ and takes them off every CC list, in one confirmed step
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -78,7 +78,7 @@ class HandOffForm(forms.Form):
         self.members = members
         former_label = _("%(email)s (no longer an authorized user)")
         copied_label = _("%(email)s (only on CC lists)")
-        self.fields["from_email"].choices = (
+        cast(forms.ChoiceField, self.fields["from_email"]).choices = (
             [(e, e) for e in members]
             + [(e, former_label % {"email": e}) for e in former]
             + [(e, copied_label % {"email": e}) for e in copied]
@@ -100,6 +100,7 @@ class HandOffForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if cleaned.get("from_email") and cleaned.get("from_email") == cleaned.get("to_email"):
             raise ValidationError(_("Choose two different people."), code="same_person")
         return cleaned

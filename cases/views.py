@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -50,7 +50,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_export(request: HttpRequest) -> HttpResponse:
+def case_export(request: HttpRequest) -> HttpResponseBase:
     log = case_log(viewer=viewer_for(request), params=request.GET)
     if not log.queryset.exists():
         messages.info(request, _("There is nothing to export: the current view shows no case."))

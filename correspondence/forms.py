@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -154,6 +154,7 @@ class EscalationForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if cleaned.get("reason") == EscalationReason.OTHER and not cleaned.get("text", "").strip():
             self.add_error("text", _("Say why you ask for escalation."))
         return cleaned
@@ -183,8 +184,8 @@ class NewCaseForm(ReplyForm):
         self.viewer = viewer
         self.fields["subject"].label = _("Subject")
         self.fields["subject"].required = True
-        self.fields["subject"].max_length = SHORT_DESCRIPTION_MAX
-        self.fields["account"].queryset = accounts
+        cast(forms.CharField, self.fields["subject"]).max_length = SHORT_DESCRIPTION_MAX
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = accounts
         self._only_account = accounts[0] if len(accounts) == 1 else None
         if self._only_account is not None:
             del self.fields["account"]  # nothing to choose, and nothing to forge
@@ -208,6 +209,7 @@ class NewCaseForm(ReplyForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if self._only_account is not None:
             cleaned["account"] = self._only_account
         related, account = cleaned.get("related_case"), cleaned.get("account")

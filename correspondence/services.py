@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -269,7 +270,7 @@ def case_timers_run(*, now: datetime | None = None) -> TimersRun:
         with transaction.atomic():
             case = case_claim_reminder(case_id=case_id, now=now)
             if case is not None:
-                transaction.on_commit(lambda case=case: notify_reminder(case))
+                transaction.on_commit(partial(notify_reminder, case))
                 reminded += 1
     for case_id in end_ids:
         done = case_auto_resolve(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -73,7 +74,7 @@ def _files_note(count: int, notes: dict[int, str]) -> str:
     return note
 
 
-def _thread_items(thread: list[Message], after: dict[int, str] | None = None) -> str:
+def _thread_items(thread: list[Message], after: Mapping[int, str] | None = None) -> str:
     """The `<li>` of the thread, newest first, the newest open (what a template loop
     gave; `correspondence/_thread.html` holds the list around them).
 
@@ -208,7 +209,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return _render_detail(request, case)
 
 
-def _attempt(form: ReplyForm, action: Callable[[], Message]) -> Message | None:
+def _attempt(form: forms.BaseForm, action: Callable[[], Message]) -> Message | None:
     """Run a posting service; a refusal or a failed save becomes a form error."""
     try:
         return action()
