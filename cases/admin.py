@@ -479,19 +479,13 @@ class CaseAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/cases/case/reply.html", context)
 
     def _post_reply(self, request, case: Case, form) -> bool:
+        from correspondence.forms import reply_post
         from correspondence.models import Message
-        from correspondence.services import DuplicateSubmissionError, message_post
+        from correspondence.services import DuplicateSubmissionError
 
         try:
-            message_post(
-                case=case,
-                author=request.user,
-                direction=Message.Direction.FROM_SUPPORT,
-                body=form.cleaned_data["body"],
-                subject=form.cleaned_data["subject"],
-                files=form.cleaned_data["attachments"],
-                needs_action=form.cleaned_data["needs_action"],
-                client_token=form.client_token,
+            reply_post(
+                form, case=case, author=request.user, direction=Message.Direction.FROM_SUPPORT
             )
         except DuplicateSubmissionError:
             self.message_user(request, _("This reply was already sent."), messages.INFO)

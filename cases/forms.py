@@ -17,7 +17,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case, available_time_zones
-from cases.services import account_member_emails
+from cases.services import account_member_emails, member_email_check
 from cases.validators import clean_short_description, parse_cc_list
 
 
@@ -45,7 +45,7 @@ class CaseEditForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        members = account_member_emails(case.account_id)
+        members = self.members = account_member_emails(case.account_id)
         choices = [(email, email) for email in members]
         if case.primary_email not in members:
             # Keep the current owner visible (and not silently replaced by the first
@@ -63,6 +63,11 @@ class CaseEditForm(forms.Form):
         self.fields["short_description"].help_text = _("1 to %(max)d characters.") % {
             "max": SHORT_DESCRIPTION_MAX
         }
+
+    def clean_primary_email(self) -> str:
+        # The current owner stays listed after leaving the account; keeping them is
+        # refused here, beside the field, by the rule the service applies again.
+        return member_email_check(self.cleaned_data["primary_email"], members=self.members)
 
     def clean_cc_list(self) -> list[str]:
         return parse_cc_list(self.cleaned_data.get("cc_list", ""))

@@ -9,7 +9,7 @@ does not allow.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,9 +80,13 @@ def check_member(user: Any, account_id: int) -> None:
         raise PermissionDenied(_("You are not an authorized user of this seller account."))
 
 
-def _check_owner(account_id: int, email: str) -> str:
+def member_email_check(email: str, *, members: Collection[str]) -> str:
+    """The rule for who may own a case (or receive a hand-off): an authorized user of
+    the account, one of `members` (`account_member_emails`). Returns `email`
+    normalised; the forms call it for their message, the services again to decide.
+    """
     email = normalize_email(email)
-    if email not in account_member_emails(account_id):
+    if email not in members:
         raise ValidationError(
             _("%(email)s is not an authorized user of this seller account."),
             code="not_a_member",
@@ -117,7 +121,7 @@ def case_create(
     `related_case` (a case this one follows up) must belong to the same account.
     """
     short_description = clean_short_description(short_description)
-    owner = _check_owner(account.pk, opened_by.email)
+    owner = member_email_check(opened_by.email, members=account_member_emails(account.pk))
     if related_case is not None and related_case.account_id != account.pk:
         raise ValidationError(_("No case with this ID was found."), code="related_not_found")
     cc = parse_cc_list(cc_list or [])
@@ -465,7 +469,9 @@ def case_update(
     the new owner)."""
     check_member(actor, case.account_id)
     new_values: dict[str, Any] = {
-        CaseHistory.Field.PRIMARY_EMAIL: _check_owner(case.account_id, primary_email),
+        CaseHistory.Field.PRIMARY_EMAIL: member_email_check(
+            primary_email, members=account_member_emails(case.account_id)
+        ),
         CaseHistory.Field.CC_LIST: parse_cc_list(cc_list),
         CaseHistory.Field.SHORT_DESCRIPTION: clean_short_description(short_description),
     }
@@ -668,7 +674,7 @@ def cases_hand_off(
     (PermissionDenied) when `actor` is not one.
     """
     check_member(actor, account.pk)
-    to_email = _check_owner(account.pk, to_email)
+    to_email = member_email_check(to_email, members=account_member_emails(account.pk))
     if normalize_email(from_email) == to_email:
         raise ValidationError(
             _("Choose two different people: the cases already belong to %(email)s."),

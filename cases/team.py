@@ -22,8 +22,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from cases.access import Viewer, accounts_of, cases_visible_to, viewer_for
 from cases.models import CaseState, SellerAccount, expired_q
-from cases.services import account_member_emails, cases_hand_off, cases_hand_off_plan
-from cases.validators import normalize_email
+from cases.services import (
+    account_member_emails,
+    cases_hand_off,
+    cases_hand_off_plan,
+    member_email_check,
+)
 from correspondence.notifications import notify_new_owner
 
 
@@ -89,14 +93,7 @@ class HandOffForm(forms.Form):
         self.fields["to_email"].help_text = _("Another authorized user of this account.")
 
     def clean_to_email(self) -> str:
-        email = normalize_email(self.cleaned_data["to_email"])
-        if email not in self.members:
-            raise ValidationError(
-                _("%(email)s is not an authorized user of this seller account."),
-                code="not_a_member",
-                params={"email": email},
-            )
-        return email
+        return member_email_check(self.cleaned_data["to_email"], members=self.members)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -6,7 +6,6 @@ friendly error that keeps the typed text.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any, cast
 
@@ -16,9 +15,9 @@ from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import Viewer, get_case_for_user
+from cases.access import AnyUser, Viewer, get_case_for_user
 from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount
-from cases.validators import clean_short_description
+from cases.validators import clean_short_description, parse_case_id
 from correspondence.models import MAX_ATTACHMENTS, Message
 from correspondence.rules import (
     ALLOWED_EXTENSIONS,
@@ -28,6 +27,7 @@ from correspondence.rules import (
     max_attachment_bytes,
     validate_uploads,
 )
+from correspondence.services import message_post
 
 RELATED_NOT_FOUND = _("No case with this ID was found among your cases.")
 
@@ -114,6 +114,24 @@ class SupportReplyForm(ReplyForm):
     )
 
 
+def reply_post(form: ReplyForm, *, case: Case, author: AnyUser, direction: str) -> Message:
+    """Send the reply a valid reply form holds, on the seller's case page and the
+    admin's reply page alike: `message_post` with its subject, body, files and
+    one-time token, and "The seller must act" from the agents' form. Raises what
+    `message_post` raises."""
+    data = form.cleaned_data
+    return message_post(
+        case=case,
+        author=author,
+        direction=direction,
+        body=data["body"],
+        subject=data["subject"],
+        files=data["attachments"],
+        needs_action=data.get("needs_action", False),
+        client_token=form.client_token,
+    )
+
+
 class NotSolvedForm(forms.Form):
     """ "Did this solve your problem?" — No: why (sent to support as the seller's message)."""
 
@@ -197,13 +215,14 @@ class NewCaseForm(ReplyForm):
 
     def clean_related_case(self) -> Case | None:
         """A case the user can see, or the same "not found" for a foreign or missing ID."""
-        raw = "".join(self.cleaned_data.get("related_case", "").split())
-        if not raw:
+        raw = self.cleaned_data.get("related_case", "")
+        if not raw.strip():
             return None
-        if not re.fullmatch(r"\d{10}", raw):
+        case_id = parse_case_id(raw)
+        if case_id is None:
             raise forms.ValidationError(_("A case ID has 10 digits."), code="invalid")
         try:
-            return get_case_for_user(self.viewer, raw)
+            return get_case_for_user(self.viewer, case_id)
         except Http404:
             raise forms.ValidationError(RELATED_NOT_FOUND, code="not_found") from None
 

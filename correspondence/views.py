@@ -4,7 +4,6 @@ form, the contact form that opens a case, and the access-checked downloads."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from html import escape
 
@@ -32,7 +31,8 @@ from cases.search import similar_cases
 from cases.services import CaseStateError, case_mark_seen, case_transition
 from cases.services import case_escalate as case_escalate_service
 from cases.services import case_keep_open as case_keep_open_service
-from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm
+from cases.validators import parse_case_id
+from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm, reply_post
 from correspondence.models import Attachment, Message
 from correspondence.notifications import notify_escalation, notify_support
 from correspondence.selectors import attachments_visible_to, prepare_thread, thread_of
@@ -355,14 +355,8 @@ def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         message = _attempt(
             form,
-            lambda: message_post(
-                case=case,
-                author=request.user,
-                direction=Message.Direction.FROM_SELLER,
-                body=form.cleaned_data["body"],
-                subject=form.cleaned_data["subject"],
-                files=form.cleaned_data["attachments"],
-                client_token=form.client_token,
+            lambda: reply_post(
+                form, case=case, author=request.user, direction=Message.Direction.FROM_SELLER
             ),
         )
     except DuplicateSubmissionError:
@@ -378,9 +372,13 @@ def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def _follow_up(related: str) -> dict[str, str]:
     """A case opened from an expired one (?related=<id>) cites that ID."""
-    if not re.fullmatch(r"\d{10}", related):
+    case_id = parse_case_id(related)
+    if case_id is None:
         return {}
-    return {"subject": _("Follow-up to case %(id)s") % {"id": related}, "related_case": related}
+    return {
+        "subject": _("Follow-up to case %(id)s") % {"id": case_id},
+        "related_case": str(case_id),
+    }
 
 
 def _similar_to(viewer: Viewer, subject: str) -> list[Case]:
