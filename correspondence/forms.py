@@ -18,7 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from cases.access import AnyUser, Viewer, get_case_for_user
 from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount
 from cases.validators import clean_short_description, parse_case_id
-from correspondence.models import MAX_ATTACHMENTS, Message
+from correspondence.limits import MAX_ATTACHMENTS
+from correspondence.models import Message
 from correspondence.rules import (
     ALLOWED_EXTENSIONS,
     MAX_BODY_LENGTH,
