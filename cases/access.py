@@ -38,6 +38,14 @@ from cases.models import Case, CaseState, Membership, SellerAccount, User
 AnyUser = User | AnonymousUser
 
 
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a signed-in user: every page but those marked
+    `login_not_required` (LoginRequiredMiddleware). Only for the type checker
+    (django-stubs' pattern): it says views may pass `request.user` to services."""
+
+    user: User
+
+
 @dataclass(frozen=True)
 class Attention:
     """Cases of the user's accounts that wait on a seller, and how many the user owns."""
@@ -79,6 +87,11 @@ class Viewer:
         return bool(self.user.is_authenticated)
 
     @property
+    def email(self) -> str:
+        """The user's e-mail address; blank for an anonymous user."""
+        return getattr(self.user, "email", "")
+
+    @property
     def user_id(self) -> int:
         """The user's id; 0 (no row's) for an anonymous user."""
         return self.user.pk or 0
@@ -112,7 +125,7 @@ class Viewer:
             Membership.objects.filter(account__memberships__user_id=user.pk)
             .annotate(
                 attention_total=_count_of(needs),
-                attention_mine=_count_of(needs.filter(primary_email=getattr(user, "email", ""))),
+                attention_mine=_count_of(needs.filter(primary_email=self.email)),
             )
             .values_list("account_id", "user__email", "attention_total", "attention_mine")
         )

@@ -16,7 +16,7 @@ from django.contrib.auth import forms as auth_forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case, available_time_zones
+from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case, User, available_time_zones
 from cases.services import account_member_emails, member_email_check
 from cases.validators import clean_short_description, parse_cc_list
 
@@ -101,7 +101,7 @@ class ProfileForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         kwargs.setdefault(
             "initial",
             {"language": user.language or get_language(), "time_zone": user.time_zone},

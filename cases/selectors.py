@@ -142,8 +142,7 @@ def case_log(
     filterset = CaseFilter(
         params,
         queryset=cases_visible_to(viewer).only(*LOG_COLUMNS),
-        user=viewer.user,
-        member_emails=viewer.member_emails,
+        viewer=viewer,
     )
     queryset = filterset.qs
     narrowed = filterset.is_narrowed

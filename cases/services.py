@@ -22,7 +22,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.access import case_for_system, is_member
+from cases.access import AnyUser, case_for_system, is_member
 from cases.models import (
     SUPPORT_SIDE_EVENTS,
     TRANSITIONS,
@@ -40,6 +40,7 @@ from cases.models import (
     SellerAccount,
     SupportTeam,
     Turn,
+    User,
     expired_q,
     new_case_id,
     validate_time_zone,
@@ -73,7 +74,7 @@ def account_member_emails(account_id: int) -> list[str]:
     )
 
 
-def check_member(user: Any, account_id: int) -> None:
+def check_member(user: AnyUser, account_id: int) -> None:
     """Seller-side writes are for the account's authorized users only (staff included:
     an agent writes through the admin's own services, never as a seller)."""
     if not is_member(user, account_id):
@@ -96,7 +97,7 @@ def member_email_check(email: str, *, members: Collection[str]) -> str:
 
 
 def _record(
-    *, case: Case, actor: Any, field: str, old: str, new: str, note: str = ""
+    *, case: Case, actor: User | None, field: str, old: str, new: str, note: str = ""
 ) -> CaseHistory:
     return CaseHistory.objects.create(
         case=case,
@@ -111,7 +112,7 @@ def _record(
 def case_create(
     *,
     account: SellerAccount,
-    opened_by: Any,
+    opened_by: User,
     short_description: str,
     cc_list: list[str] | None = None,
     related_case: Case | None = None,
@@ -163,7 +164,7 @@ def case_transition(
     *,
     case: Case,
     event: str,
-    actor: Any,
+    actor: User | None,
     team: SupportTeam | None = None,
     note: str = "",
     on_commit: Callable[[Case], object] | None = None,
@@ -258,7 +259,7 @@ def case_transition(
     return case
 
 
-def _is_repeat(case: Case, actor: Any, new_values: dict[str, Any]) -> bool:
+def _is_repeat(case: Case, actor: User, new_values: dict[str, Any]) -> bool:
     """True when what is stored is what the form says, and the last edit of these
     fields was this user's: the form's first send saved it."""
     if any(getattr(case, field) != value for field, value in new_values.items()):
@@ -279,7 +280,7 @@ def _event_note(event: CaseEvent) -> str:
     return ""
 
 
-def case_keep_open(*, case: Case, actor: Any) -> Case:
+def case_keep_open(*, case: Case, actor: User) -> Case:
     """ "Keep this case open": restart the automatic-resolution clock (in the history)."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -313,7 +314,7 @@ def case_keep_open(*, case: Case, actor: Any) -> Case:
 def case_escalate(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     reason: str,
     text: str = "",
     on_commit: Callable[[Case], object] | None = None,
@@ -359,7 +360,7 @@ def case_escalate(
     return locked
 
 
-def case_clear_escalation(*, case: Case, actor: Any, note: str) -> Case:
+def case_clear_escalation(*, case: Case, actor: User, note: str) -> Case:
     """An agent clears the case's open escalation, with a note for the history."""
     note = (note or "").strip()
     if not note:
@@ -455,7 +456,7 @@ def case_auto_resolve(
 def case_update(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     expected_version: int,
     primary_email: str,
     cc_list: list[str] | str,
@@ -590,7 +591,7 @@ def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def case_mark_seen(*, user: Any, case: Case) -> None:
+def case_mark_seen(*, user: User, case: Case) -> None:
     """Remember that `user` opened `case` now (the log marks later changes)."""
     if not getattr(user, "pk", None):
         return
@@ -661,7 +662,7 @@ def cases_hand_off_plan(
 def cases_hand_off(
     *,
     account: SellerAccount,
-    actor: Any,
+    actor: User,
     from_email: str,
     to_email: str,
     on_owner_change: Callable[[list[Case]], object] | None = None,
@@ -752,7 +753,7 @@ def case_search_entries_rebuild(
     return len(entries)
 
 
-def user_set_preferences(*, user: Any, language: str, time_zone: str) -> list[str]:
+def user_set_preferences(*, user: User, language: str, time_zone: str) -> list[str]:
     """Keep the user's language (site and e-mails) and time zone; returns the
     names of the fields that changed. Unknown values are refused, nothing saved."""
     if language not in dict(settings.LANGUAGES):

@@ -14,13 +14,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.access import Viewer, accounts_of, cases_visible_to, viewer_for
+from cases.access import AuthenticatedHttpRequest, Viewer, accounts_of, cases_visible_to, viewer_for
 from cases.models import CaseState, SellerAccount, expired_q
 from cases.services import (
     account_member_emails,
@@ -104,7 +104,7 @@ class HandOffForm(forms.Form):
 
 
 @require_GET
-def team_index(request: HttpRequest) -> HttpResponse:
+def team_index(request: AuthenticatedHttpRequest) -> HttpResponse:
     accounts = list(accounts_of(viewer_for(request)))
     if len(accounts) == 1:
         return redirect("team", accounts[0].pk)
@@ -112,7 +112,7 @@ def team_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def team_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+def team_detail(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
     viewer = viewer_for(request)
     account = _account_for(viewer, account_id)
     members = account_member_emails(account.pk)

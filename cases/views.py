@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.access import get_case_for_user, viewer_for
+from cases.access import AuthenticatedHttpRequest, get_case_for_user, viewer_for
 from cases.attention import decorate_log_rows
 from cases.display import log_rows_html
 from cases.export import csv_export_response
@@ -28,7 +28,7 @@ EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
 
 @require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     viewer = viewer_for(request)
     log = case_log(viewer=viewer, params=request.GET)
     page = log.page(request.GET.get("page"))
@@ -50,7 +50,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_export(request: HttpRequest) -> HttpResponseBase:
+def case_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     log = case_log(viewer=viewer_for(request), params=request.GET)
     if not log.queryset.exists():
         messages.info(request, _("There is nothing to export: the current view shows no case."))
@@ -60,7 +60,7 @@ def case_export(request: HttpRequest) -> HttpResponseBase:
 
 
 @require_GET
-def case_help(request: HttpRequest) -> HttpResponse:
+def case_help(request: AuthenticatedHttpRequest) -> HttpResponse:
     glossary = [(state, STATE_BADGES[state], STATE_MEANINGS[state]) for state in CaseState]
     return render(
         request,
@@ -70,7 +70,7 @@ def case_help(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_edit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(viewer_for(request), case_id)
     if case.is_expired:
         messages.error(request, _("This case has expired and can no longer be edited."))
@@ -104,7 +104,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's language and time zone, side by side."""
     form = ProfileForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

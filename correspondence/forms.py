@@ -15,8 +15,8 @@ from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import AnyUser, Viewer, get_case_for_user
-from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount
+from cases.access import Viewer, get_case_for_user
+from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount, User
 from cases.validators import clean_short_description, parse_case_id
 from correspondence.limits import MAX_ATTACHMENTS
 from correspondence.models import Message
@@ -115,7 +115,7 @@ class SupportReplyForm(ReplyForm):
     )
 
 
-def reply_post(form: ReplyForm, *, case: Case, author: AnyUser, direction: str) -> Message:
+def reply_post(form: ReplyForm, *, case: Case, author: User, direction: str) -> Message:
     """Send the reply a valid reply form holds, on the seller's case page and the
     admin's reply page alike: `message_post` with its subject, body, files and
     one-time token, and "The seller must act" from the agents' form. Raises what

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from background.tasks import queue_with_transaction
 from cases.access import get_case_for_user
-from cases.models import Case, CaseEvent, SellerAccount
+from cases.models import Case, CaseEvent, SellerAccount, User
 from cases.services import (
     CaseStateError,
     case_auto_resolve,
@@ -76,7 +76,7 @@ def _expired_error(case: Case, event: str) -> CaseStateError:
 def _write_message(
     *,
     case: Case,
-    author: Any,
+    author: User,
     direction: str,
     body: str,
     subject: str,
@@ -158,7 +158,7 @@ def _event_for(direction: str, needs_action: bool, not_solved: bool = False) -> 
 def message_post(
     *,
     case: Case,
-    author: Any,
+    author: User,
     direction: str,
     body: str,
     subject: str = "",
@@ -211,7 +211,7 @@ def message_post(
 def case_open(
     *,
     account: SellerAccount,
-    author: Any,
+    author: User,
     subject: str,
     body: str,
     files: Sequence[Any] = (),

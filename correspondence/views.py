@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
@@ -25,7 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.access import Viewer, accounts_of, cases_visible_to, get_case_for_user, viewer_for
+from cases.access import (
+    AuthenticatedHttpRequest,
+    Viewer,
+    accounts_of,
+    cases_visible_to,
+    get_case_for_user,
+    viewer_for,
+)
 from cases.models import SHORT_DESCRIPTION_MAX, WAITING_ON_SELLER, Case, CaseEvent, CaseState
 from cases.search import similar_cases
 from cases.services import CaseStateError, case_mark_seen, case_transition
@@ -158,7 +165,7 @@ def _asks_if_solved(case: Case, thread: list[Message]) -> Message | None:
 
 
 def _render_detail(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     reply_form: ReplyForm | None = None,
     *,
@@ -203,7 +210,7 @@ def _render_detail(
 
 
 @require_GET
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(viewer_for(request), case_id)
     case_mark_seen(user=request.user, case=case)
     return _render_detail(request, case)
@@ -222,7 +229,7 @@ def _attempt(form: forms.BaseForm, action: Callable[[], Message]) -> Message | N
     return None
 
 
-def _reply_draft(request: HttpRequest, case: Case) -> HttpResponse:
+def _reply_draft(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
     """The contact form's "Add a reply there": its subject and message, in this
     case's reply form, ready to check and send. Nothing is sent or saved."""
     if case.is_expired:
@@ -244,14 +251,14 @@ def _reply_draft(request: HttpRequest, case: Case) -> HttpResponse:
     return _render_detail(request, case, form)
 
 
-def _seller_case(request: HttpRequest, case_id: int) -> Case:
+def _seller_case(request: AuthenticatedHttpRequest, case_id: int) -> Case:
     """The case, for a member of its account (the seller door): agents act in the
     admin, not here."""
     return get_case_for_user(viewer_for(request), case_id)
 
 
 @require_http_methods(["GET", "POST"])
-def case_resolve(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_resolve(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """ "My issue is solved" (confirmed on this page) and "Did this solve…?" — Yes."""
     case = _seller_case(request, case_id)
     if request.method == "GET":
@@ -272,7 +279,7 @@ def case_resolve(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def case_not_solved(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_not_solved(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """ "Did this solve your problem?" — No, with the reason, sent as the seller's message."""
     case = _seller_case(request, case_id)
     form = NotSolvedForm(request.POST)
@@ -305,7 +312,7 @@ def case_not_solved(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def case_keep_open(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_keep_open(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = _seller_case(request, case_id)
     try:
         case = case_keep_open_service(case=case, actor=request.user)
@@ -321,7 +328,7 @@ def case_keep_open(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_escalate(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = _seller_case(request, case_id)
     form = EscalationForm(request.POST)
     if not form.is_valid():
@@ -345,7 +352,7 @@ def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_reply(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(viewer_for(request), case_id)
     if "draft" in request.POST:
         return _reply_draft(request, case)
@@ -388,7 +395,7 @@ def _similar_to(viewer: Viewer, subject: str) -> list[Case]:
 
 
 def _render_new(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: NewCaseForm,
     subject: str | None = None,
     dropped_files: list[str] | None = None,
@@ -403,12 +410,12 @@ def _render_new(
     return render(request, "correspondence/case_new.html", context)
 
 
-def _sent_file_names(request: HttpRequest) -> list[str]:
+def _sent_file_names(request: AuthenticatedHttpRequest) -> list[str]:
     return [file.name for file in request.FILES.getlist("attachments") if file.name]
 
 
 @require_http_methods(["GET", "POST"])
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     accounts = accounts_of(viewer_for(request))
     if not accounts:
         raise PermissionDenied(_("You are not an authorized user of any seller account."))
@@ -453,7 +460,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_similar(request: HttpRequest) -> HttpResponse:
+def case_similar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The suggestions as an HTML fragment, for the contact form's script."""
     subject = request.GET.get("subject", "")
     context = {"similar": _similar_to(viewer_for(request), subject), "checked": True}
@@ -461,7 +468,7 @@ def case_similar(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def attachment_download(request: HttpRequest, token: str) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, token: str) -> FileResponse:
     return attachment_response(attachments_visible_to(viewer_for(request)), token)
 
 
