@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from background.models import DEFERRED, EmailDelivery
+from background.models import DEFERRED, EmailDelivery, EmailDeliveryQuerySet
 from background.tasks import deliver_email, enqueue_on_commit
 
 
@@ -30,8 +30,9 @@ class DeliveryStateFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
-        if self.value() in ("undelivered", "waiting", "deferred", "sent"):
-            return getattr(queryset, self.value())()
+        value = self.value()
+        if value in ("undelivered", "waiting", "deferred", "sent"):
+            return getattr(queryset, value)()
         return queryset
 
 
@@ -45,13 +46,16 @@ def delivery_state(obj: EmailDelivery) -> str:
     return str(_("Waiting to be sent"))
 
 
+DETAIL_FIELDS = ("summary", "state", "attempt", "queued", "finished", "body", "details")
+
+
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(admin.ModelAdmin):
     list_display = ["queued", "summary", "state", "error", "attempt", "finished"]
     list_filter = [DeliveryStateFilter]
     ordering = ["-enqueued_at"]
-    fields = ["summary", "state", "attempt", "queued", "finished", "body", "details"]
-    readonly_fields = fields
+    fields = DETAIL_FIELDS
+    readonly_fields = DETAIL_FIELDS
     actions = ["retry"]
     list_per_page = 50
 
@@ -101,7 +105,7 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
         return format_html("<pre>{}</pre>", obj.traceback) if obj.traceback else "-"
 
     @admin.action(description=_("Retry the selected undelivered e-mails"), permissions=["retry"])
-    def retry(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def retry(self, request: HttpRequest, queryset: EmailDeliveryQuerySet) -> None:
         selected = queryset.count()
         with transaction.atomic():
             # Locked and removed as they are queued again: two staff clicking

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.tasks import TaskResultStatus
@@ -39,7 +39,7 @@ class EmailDeliveryManager(models.Manager.from_queryset(EmailDeliveryQuerySet)):
 class EmailDelivery(DBTaskResult):
     """One attempt to deliver one e-mail (a retry is a new row, the same e-mail)."""
 
-    objects = EmailDeliveryManager()
+    objects: ClassVar[EmailDeliveryManager] = EmailDeliveryManager()
 
     class Meta:
         proxy = True

@@ -28,6 +28,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from correspondence.limits import MAX_ATTACHMENTS, MAX_BODY_LENGTH
+from correspondence.rules import max_attachment_bytes
+
 logger = logging.getLogger(__name__)
 
 _CHUNK = 64 * 1024
@@ -41,10 +44,8 @@ _BACK_TO = {
 
 
 def max_request_bytes() -> int:
-    """The largest body a valid form can need: 3 files at the size limit, plus the fields."""
-    from correspondence.models import MAX_ATTACHMENTS
-    from correspondence.rules import max_attachment_bytes
-
+    """The largest body a valid form can need: MAX_ATTACHMENTS files at the size limit,
+    plus the fields (`correspondence.limits`, which the settings' limits follow)."""
     return (
         MAX_ATTACHMENTS * max_attachment_bytes()
         + (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
@@ -76,9 +77,6 @@ def _discard_body(request: HttpRequest, limit: int) -> None:
 
 def _reason(error: Exception | None) -> str:
     """What was actually wrong with the body, in the user's words."""
-    from correspondence.models import MAX_ATTACHMENTS
-    from correspondence.rules import MAX_BODY_LENGTH, max_attachment_bytes
-
     if isinstance(error, TooManyFilesSent):
         return ngettext(
             "You sent more files than a message can carry, so nothing was saved. "
@@ -111,7 +109,7 @@ def _too_large_response(request: HttpRequest, error: Exception | None = None) ->
     except Resolver404:
         match = None
     back = _BACK_TO.get(match.view_name) if match is not None else None
-    if back is not None and request.user.is_authenticated:
+    if match is not None and back is not None and request.user.is_authenticated:
         messages.error(request, text)
         return redirect(reverse(back, kwargs=match.kwargs), permanent=False)
     status = 400 if isinstance(error, TooManyFilesSent | TooManyFieldsSent) else 413

@@ -18,16 +18,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from cases.access import account_ids_for, is_support_staff
+from cases.access import AnyUser, is_support_staff, viewer_for
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
-def admin_url_for(user: Any, kwargs: dict[str, Any]) -> str:
+def admin_url_for(user: AnyUser, kwargs: dict[str, Any]) -> str:
     """The admin page matching a seller URL's arguments, as far as `user` may see it."""
     if is_support_staff(user):
         if "case_id" in kwargs:
@@ -42,11 +42,11 @@ def seller_page(view: View) -> View:
     """Serve `view` to members of seller accounts; send staff who are not to the admin."""
 
     @wraps(view)
-    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not (user.is_authenticated and user.is_staff):
             return view(request, *args, **kwargs)
-        if not account_ids_for(user):
+        if not viewer_for(request).account_ids:
             return redirect(admin_url_for(user, kwargs))
         try:
             return view(request, *args, **kwargs)

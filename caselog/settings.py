@@ -21,6 +21,7 @@ from caselog.scaleout import (
     storage_from_environment,
     tasks_from_environment,
 )
+from correspondence.limits import MAX_FIELDS_BYTES, MAX_FILES_PARSED
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -278,8 +279,8 @@ CASELOG_EMAIL_INCLUDES_MESSAGE = env_bool("CASELOG_EMAIL_INCLUDES_MESSAGE", True
 # Absolute links in notification e-mails are built from this address.
 CASELOG_SITE_URL = env_str("CASELOG_SITE_URL", "http://127.0.0.1:8000")
 
-# Form fields other than files (files stream to disk, FILE_UPLOAD_MAX_MEMORY_SIZE):
-# a message body is at most 20,000 characters, so 2 MiB leaves ample room.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# A message carries at most 3 files; a few more reach the form for a clear error.
-DATA_UPLOAD_MAX_NUMBER_FILES = 10
+# What a message may carry (`correspondence.limits`) sets what a request body may hold:
+# the form fields other than files (files stream to disk, FILE_UPLOAD_MAX_MEMORY_SIZE),
+# and a few more files than a message carries, so the form can say how many.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_FIELDS_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = MAX_FILES_PARSED

@@ -10,7 +10,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
@@ -76,8 +76,7 @@ class CaseHistoryInline(admin.TabularInline):
     model = CaseHistory
     extra = 0
     can_delete = False
-    fields = ["changed_at", "actor", "field", "old_value", "new_value", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("changed_at", "actor", "field", "old_value", "new_value", "note")
     ordering = ["changed_at", "id"]
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -219,7 +218,7 @@ class CaseAdmin(admin.ModelAdmin):
     ordering = [F("waiting_since").asc(nulls_last=True), "id"]
     actions = ["reopen_cases", "resolve_cases", "transfer_cases"]
     change_form_template = "admin/cases/case/change_form.html"
-    readonly_fields = [
+    readonly_fields = (
         "id",
         "account",
         "created_at",
@@ -234,7 +233,7 @@ class CaseAdmin(admin.ModelAdmin):
         "auto_resolve_at",
         "answer_not_accepted",
         "escalation",
-    ]
+    )
     fields = readonly_fields
     inlines = [CaseHistoryInline]
 
@@ -399,7 +398,7 @@ class CaseAdmin(admin.ModelAdmin):
             *urls,
         ]
 
-    def export_view(self, request) -> HttpResponse:
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
         """The filtered, sorted case list as CSV: the seller export's columns and rules
         (`cases.export`), every matching case, not only the page shown."""
         if request.method != "GET" or not self.has_view_permission(request):
@@ -480,19 +479,13 @@ class CaseAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/cases/case/reply.html", context)
 
     def _post_reply(self, request, case: Case, form) -> bool:
+        from correspondence.forms import reply_post
         from correspondence.models import Message
-        from correspondence.services import DuplicateSubmissionError, message_post
+        from correspondence.services import DuplicateSubmissionError
 
         try:
-            message_post(
-                case=case,
-                author=request.user,
-                direction=Message.Direction.FROM_SUPPORT,
-                body=form.cleaned_data["body"],
-                subject=form.cleaned_data["subject"],
-                files=form.cleaned_data["attachments"],
-                needs_action=form.cleaned_data["needs_action"],
-                client_token=form.client_token,
+            reply_post(
+                form, case=case, author=request.user, direction=Message.Direction.FROM_SUPPORT
             )
         except DuplicateSubmissionError:
             self.message_user(request, _("This reply was already sent."), messages.INFO)

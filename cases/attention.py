@@ -5,56 +5,35 @@ Both read a fixed number of queries, whatever the number of cases or rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
+from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from cases.access import account_ids_for, cases_visible_to
+from cases.access import Viewer, cases_visible_to, viewer_for
 from cases.display import date_texts, url_builder
-from cases.models import Case, CaseState, CaseView, Membership
+from cases.models import Case, CaseView, Membership
 from cases.search import search_snippets
-from cases.selectors import ATTENTION_CACHE_ATTR
 
 # What `cases.selectors.with_row_marks` reads with each row of a log page.
 _MARKS = frozenset({"seen_at", "joined_at", "opened_by_email", "support_activity_at"})
 _URL_SLOT = 9876543210123  # reversed once, then replaced by each case ID
 
 
-@dataclass(frozen=True)
-class Attention:
-    total: int
-    mine: int
+def attention(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: `attention` for the header, read only if a template uses it.
 
-
-def needs_attention_for(user: Any) -> Attention:
-    """Cases of the user's accounts that wait on a seller, and how many they own (1 query)."""
-    counts = (
-        cases_visible_to(user)
-        .filter(state=CaseState.NEEDS_ATTENTION)
-        .aggregate(total=Count("pk"), mine=Count("pk", filter=Q(primary_email=user.email)))
-    )
-    return Attention(total=counts["total"] or 0, mine=counts["mine"] or 0)
-
-
-def attention(request: Any) -> dict[str, Any]:
-    """Context processor: `attention` for the header, read only if a template uses it."""
+    The counts come with the viewer's memberships (`cases.access.Viewer`): on the
+    log they ride on the query the page reads anyway; elsewhere that query is the
+    count's one query. None for a user of no seller account (an agent).
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"attention": SimpleLazyObject(lambda: _attention_if_seller(user))}
-
-
-def _attention_if_seller(user: Any) -> Attention | None:
-    # A user of no seller account (an agent, a removed user) has nothing to count.
-    if not account_ids_for(user):
-        return None
-    # The log page already counted them in its memberships query (same request).
-    counted = getattr(user, ATTENTION_CACHE_ATTR, None)
-    if counted is not None:
-        return Attention(total=counted[0], mine=counted[1])
-    return needs_attention_for(user)
+    viewer = viewer_for(request)
+    return {"attention": SimpleLazyObject(lambda: viewer.attention)}
 
 
 def changed_since_seen(case: Case, support_at: Any, seen_at: Any, joined_at: Any) -> bool:
@@ -67,7 +46,7 @@ def changed_since_seen(case: Case, support_at: Any, seen_at: Any, joined_at: Any
     return since is None or support_at > since
 
 
-def decorate_log_rows(user: Any, rows: list[Case], *, search_text: str = "") -> list[Case]:
+def decorate_log_rows(viewer: Viewer, rows: list[Case], *, search_text: str = "") -> list[Case]:
     """Mark the rows of a log page for the table: no query when the rows come from
     the log selector (it reads the marks in the rows query), one otherwise; plus one
     when searching.
@@ -89,11 +68,12 @@ def decorate_log_rows(user: Any, rows: list[Case], *, search_text: str = "") -> 
             case.opened_by_email = case.opened_by_email or ""
             case.search_snippet = snippets.get(case.pk)
         return _with_display(rows)
-    seen = CaseView.objects.filter(user_id=user.pk, case_id=OuterRef("pk")).values("seen_at")
-    joined = Membership.objects.filter(user_id=user.pk, account_id=OuterRef("account_id"))
+    user_id = viewer.user_id
+    seen = CaseView.objects.filter(user_id=user_id, case_id=OuterRef("pk")).values("seen_at")
+    joined = Membership.objects.filter(user_id=user_id, account_id=OuterRef("account_id"))
     marks = {
         row["pk"]: row
-        for row in cases_visible_to(user)
+        for row in cases_visible_to(viewer)
         .filter(pk__in=ids)
         .values(
             "pk",
@@ -106,7 +86,7 @@ def decorate_log_rows(user: Any, rows: list[Case], *, search_text: str = "") -> 
     }
     snippets = search_snippets(case_ids=ids, text=search_text) if search_text and ids else {}
     for case in rows:
-        mark = marks.get(case.pk, {})
+        mark: Mapping[str, Any] = marks.get(case.pk, {})
         if "last_activity_at" not in case.__dict__:  # a deferred field: read with the marks
             case.last_activity_at = mark.get("last_activity_at") or case.created_at
         case.changed_since_seen = changed_since_seen(

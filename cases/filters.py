@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.access import Viewer
 from cases.models import WAITING_ON_SUPPORT, Case, CaseState
 from cases.search import filter_cases
 
@@ -162,10 +163,10 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields: list[str] = []
 
-    def __init__(self, *args: Any, user: Any, member_emails: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
-        self.filters["email"].extra["choices"] = [(e, e) for e in member_emails]
+        self.viewer = viewer
+        self.filters["email"].extra["choices"] = [(e, e) for e in viewer.member_emails]
         # django-filter runs filters in declaration order; sort last.
         self.filters["o"] = self.filters.pop("o")
 
@@ -190,12 +191,12 @@ class CaseFilter(django_filters.FilterSet):
         return queryset if end is None else queryset.filter(created_at__lt=end)
 
     def filter_mine(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
-        return queryset.filter(primary_email=self.user.email) if value else queryset
+        return queryset.filter(primary_email=self.viewer.email) if value else queryset
 
     def filter_cc(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
         if not value:
             return queryset
-        email = self.user.email.lower()
+        email = self.viewer.email.lower()
         if connection.vendor == "postgresql":
             # jsonb containment: the exact address, not a part of a longer one.
             return queryset.filter(cc_list__contains=[email])
@@ -206,7 +207,7 @@ class CaseFilter(django_filters.FilterSet):
     def filter_opened_by_me(
         self, queryset: QuerySet[Case], name: str, value: bool
     ) -> QuerySet[Case]:
-        return queryset.filter(opened_by_id=self.user.pk) if value else queryset
+        return queryset.filter(opened_by_id=self.viewer.user_id) if value else queryset
 
     def filter_nothing(self, queryset: QuerySet[Case], name: str, value: Any) -> QuerySet[Case]:
         return queryset

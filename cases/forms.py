@@ -8,7 +8,7 @@ The field rules are the ones the service applies (`cases.validators`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -16,8 +16,8 @@ from django.contrib.auth import forms as auth_forms
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case, available_time_zones
-from cases.services import account_member_emails
+from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case, User, available_time_zones
+from cases.services import account_member_emails, member_email_check
 from cases.validators import clean_short_description, parse_cc_list
 
 
@@ -45,14 +45,14 @@ class CaseEditForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        members = account_member_emails(case.account_id)
+        members = self.members = account_member_emails(case.account_id)
         choices = [(email, email) for email in members]
         if case.primary_email not in members:
             # Keep the current owner visible (and not silently replaced by the first
             # option); saving it is refused until a current member is chosen.
             label = _("%(email)s (no longer an authorized user)") % {"email": case.primary_email}
             choices.insert(0, (case.primary_email, label))
-        self.fields["primary_email"].choices = choices
+        cast(forms.ChoiceField, self.fields["primary_email"]).choices = choices
         self.fields["primary_email"].help_text = _(
             "The case owner: one of the authorized users of this seller account."
         )
@@ -64,6 +64,11 @@ class CaseEditForm(forms.Form):
             "max": SHORT_DESCRIPTION_MAX
         }
 
+    def clean_primary_email(self) -> str:
+        # The current owner stays listed after leaving the account; keeping them is
+        # refused here, beside the field, by the rule the service applies again.
+        return member_email_check(self.cleaned_data["primary_email"], members=self.members)
+
     def clean_cc_list(self) -> list[str]:
         return parse_cc_list(self.cleaned_data.get("cc_list", ""))
 
@@ -72,7 +77,7 @@ class CaseEditForm(forms.Form):
 
     def refresh_version(self, version: int) -> None:
         """After a stale save: keep what was typed, but let the next save win knowingly."""
-        data = self.data.copy()
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict: request.POST
         data["version"] = str(version)
         self.data = data
 
@@ -96,13 +101,13 @@ class ProfileForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         kwargs.setdefault(
             "initial",
             {"language": user.language or get_language(), "time_zone": user.time_zone},
         )
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices()
         # static/js/time-zone.js offers the browser's zone when none was chosen yet.
         self.fields["time_zone"].widget.attrs["data-browser-zone"] = (
             "offer" if not user.time_zone else "hint"

@@ -74,12 +74,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from cases.models import Case, CaseSearchEntry, CaseSearchTerm
+from cases.validators import CASE_ID_DIGITS, case_id_digits
 
 MAX_TERMS = 8
 SMALL_SET = 2000  # matching cases read into a list of ids (see `match_q`)
 MAX_TERM_LENGTH = CaseSearchTerm.TERM_LENGTH
 MAX_RUN = 4  # parts of a chunk joined into one term, at most
-CASE_ID_DIGITS = 10
 MIN_CASE_ID_PREFIX = 4
 EMAIL_MARK = "@"
 START, STOP = "\x02", "\x03"
@@ -247,7 +247,7 @@ def _small_match_set(terms: list[str]) -> list[int] | None:
     """
     first, *others = sorted(terms, key=len, reverse=True)
     sql = f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t WHERE t.term >= %s AND t.term < %s"
-    params: list[object] = [first, _after(first)]
+    params: list[str | int] = [first, _after(first)]
     for term in others:
         sql += (
             f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
@@ -261,15 +261,11 @@ def _small_match_set(terms: list[str]) -> list[int] | None:
 
 
 def case_id_range(text: str) -> tuple[int, int] | None:
-    """The case IDs that start with `text`, when it is 4–10 decimal digits (spaces ignored).
-
-    Decimal digits of any script count ("١٢٣٤", full-width "１２３４"), read as 0–9;
-    other digits do not ('²'.isdigit() is true, but it is no decimal digit).
-    """
-    digits = "".join(text.split())
-    if not (MIN_CASE_ID_PREFIX <= len(digits) <= CASE_ID_DIGITS) or not digits.isdecimal():
+    """The case IDs that start with `text`, when it is 4–10 decimal digits (spaces ignored,
+    any script: `cases.validators.case_id_digits`)."""
+    digits = case_id_digits(text, shortest=MIN_CASE_ID_PREFIX)
+    if digits is None:
         return None
-    digits = "".join(str(unicodedata.decimal(char)) for char in digits)
     scale = 10 ** (CASE_ID_DIGITS - len(digits))
     return int(digits) * scale, (int(digits) + 1) * scale
 

@@ -12,21 +12,17 @@ from functools import cached_property
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 
-from cases import access
-from cases.access import cases_visible_to
+from cases.access import AnyUser, Viewer, as_viewer, cases_by_ids_for_page, cases_visible_to
 from cases.filters import CaseFilter, SortColumn, sort_columns
-from cases.models import Case, CaseState, CaseView, Membership, expired_q
+from cases.models import Case, CaseView, Membership, expired_q
 
 LOG_COLUMNS = ("id", "created_at", "state", "primary_email", "short_description", "resolved_at")
 # The page's rows also read what the table marks: who opened the case and whether
 # it changed since the user last looked (see `cases.attention.decorate_log_rows`).
 ROW_COLUMNS = (*LOG_COLUMNS, "last_activity_at", "support_activity_at")
-# Per-request cache of the header's "needs your attention" counts, filled by the
-# memberships query of the log (`member_emails_of`).
-ATTENTION_CACHE_ATTR = "_caselog_attention_counts"
 # From this offset on, a page first picks its ids from the covering index, then
 # reads those rows: the database skips index entries instead of table rows.
 DEFERRED_JOIN_FROM = 1000
@@ -74,7 +70,7 @@ class _DeferredJoinList:
         # (a sort of 25–100 rows). Repeating the log's filters there would let the
         # planner walk the account's whole index to test `id IN (…)` (SQLite,
         # 10–13 ms at 100,000 cases); the ids already come from the filtered log.
-        outer = queryset.model._base_manager.filter(pk__in=queryset.values("pk")[key])
+        outer = cases_by_ids_for_page(queryset.values("pk")[key])
         if queryset.query.order_by:
             outer = outer.order_by(*queryset.query.order_by)
         if not queryset.query.standard_ordering:
@@ -82,7 +78,7 @@ class _DeferredJoinList:
         return self.rows(outer)
 
 
-def with_row_marks(queryset: QuerySet[Case], user: Any) -> QuerySet[Case]:
+def with_row_marks(queryset: QuerySet[Case], viewer: Viewer) -> QuerySet[Case]:
     """The page's rows with their marks, read in the rows query itself (no second query).
 
     `opened_by_email` (a left join on the user), `seen_at` (when this user last
@@ -91,11 +87,11 @@ def with_row_marks(queryset: QuerySet[Case], user: Any) -> QuerySet[Case]:
     account) index).
     Only the rows query carries them: the count and the export stay bare.
     """
-    seen = CaseView.objects.filter(user_id=user.pk, case_id=OuterRef("pk")).values("seen_at")
-    joined = Membership.objects.filter(user_id=user.pk, account_id=OuterRef("account_id"))
+    seen = CaseView.objects.filter(user_id=viewer.user_id, case_id=OuterRef("pk"))
+    joined = Membership.objects.filter(user_id=viewer.user_id, account_id=OuterRef("account_id"))
     return queryset.only(*ROW_COLUMNS).annotate(
         opened_by_email=F("opened_by__email"),
-        seen_at=Subquery(seen[:1]),
+        seen_at=Subquery(seen.values("seen_at")[:1]),
         joined_at=Subquery(joined.values("added_at")[:1]),
     )
 
@@ -105,7 +101,7 @@ class CaseLog:
     filterset: CaseFilter
     queryset: QuerySet[Case]
     is_narrowed: bool
-    user: Any = None
+    viewer: Viewer | None = None  # None: bare rows, without the page's marks
 
     @property
     def page_size(self) -> int:
@@ -117,60 +113,39 @@ class CaseLog:
 
     @cached_property
     def paginator(self) -> Paginator:
-        user = self.user
-        rows = (lambda qs: with_row_marks(qs, user)) if user is not None else (lambda qs: qs)
-        return Paginator(_DeferredJoinList(self.queryset, rows), self.page_size)
+        viewer = self.viewer
+        if viewer is None:
+            rows = _DeferredJoinList(self.queryset, lambda qs: qs)
+        else:
+            rows = _DeferredJoinList(self.queryset, lambda qs: with_row_marks(qs, viewer))
+        # A sliceable stand-in, not a sequence: Paginator only counts and slices it.
+        return Paginator(rows, self.page_size)  # type: ignore[arg-type]
 
     def page(self, number: Any) -> Page:
         """The page `number`; a malformed number is page 1, one past the end the last page."""
         return self.paginator.get_page(number)
 
 
-def member_emails_of(user: Any) -> list[str]:
-    """E-mails of every authorized user in the user's accounts (filter choices).
+def case_log(
+    *, params: QueryDict, viewer: Viewer | None = None, user: AnyUser | None = None
+) -> CaseLog:
+    """The log of `viewer` (a page's: `cases.access.viewer_for(request)`), or of `user`
+    for a caller without a request (a script, the benchmarks): a viewer is made for it.
 
-    One query gives both those e-mails and the user's own account ids, which it
-    leaves in `cases.access`'s per-request cache: the log then needs no separate
-    membership query. The same query also counts the cases that
-    need the user's attention (two uncorrelated scalar subqueries, evaluated once,
-    index-only on `case_acct_state_email`), left for the header's context
-    processor (`cases.attention`): 5 queries a page, with the session and the user.
+    The viewer's member e-mails (the owner filter's choices) and account ids come
+    from its one memberships query, read here first or earlier in the request.
     """
-    if not getattr(user, "is_authenticated", False):
-        return []
-    memberships = Membership.objects.filter(account__memberships__user_id=user.pk)
-    # The user's cases as `cases_visible_to` reads them (their accounts), as a
-    # subquery: `cases_visible_to` would need the account ids first (a query).
-    needs = Case.objects.filter(  # noqa: TID251
-        account_id__in=Membership.objects.filter(user_id=user.pk).values("account_id"),
-        state=CaseState.NEEDS_ATTENTION,
-    ).order_by()
-    rows = memberships.annotate(
-        attention_total=_count_of(needs),
-        attention_mine=_count_of(needs.filter(primary_email=user.email)),
-    ).values_list("account_id", "user__email", "attention_total", "attention_mine")
-    pairs = list(rows)
-    access.remember_account_ids(user, [row[0] for row in pairs])
-    if pairs:
-        setattr(user, ATTENTION_CACHE_ATTR, (pairs[0][2] or 0, pairs[0][3] or 0))
-    return sorted({row[1] for row in pairs})
-
-
-def _count_of(queryset: QuerySet[Case]) -> Subquery:
-    # COUNT as a plain function: no GROUP BY, one row even when nothing matches.
-    return Subquery(queryset.annotate(n=Func(F("pk"), function="COUNT")).values("n"))
-
-
-def case_log(*, user: Any, params: QueryDict) -> CaseLog:
-    member_emails = member_emails_of(user)  # first: it fills the account-id cache
+    if viewer is None:
+        if user is None:
+            raise TypeError("case_log() needs a viewer or a user")
+        viewer = as_viewer(user)
     filterset = CaseFilter(
         params,
-        queryset=cases_visible_to(user).only(*LOG_COLUMNS),
-        user=user,
-        member_emails=member_emails,
+        queryset=cases_visible_to(viewer).only(*LOG_COLUMNS),
+        viewer=viewer,
     )
     queryset = filterset.qs
     narrowed = filterset.is_narrowed
     if not narrowed:
         queryset = queryset.exclude(expired_q())
-    return CaseLog(filterset=filterset, queryset=queryset, is_narrowed=narrowed, user=user)
+    return CaseLog(filterset=filterset, queryset=queryset, is_narrowed=narrowed, viewer=viewer)

@@ -9,7 +9,7 @@ does not allow.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cases.access import is_member
+from cases.access import AnyUser, case_for_system, is_member
 from cases.models import (
     SUPPORT_SIDE_EVENTS,
     TRANSITIONS,
@@ -40,6 +40,7 @@ from cases.models import (
     SellerAccount,
     SupportTeam,
     Turn,
+    User,
     expired_q,
     new_case_id,
     validate_time_zone,
@@ -73,16 +74,20 @@ def account_member_emails(account_id: int) -> list[str]:
     )
 
 
-def check_member(user: Any, account_id: int) -> None:
+def check_member(user: AnyUser, account_id: int) -> None:
     """Seller-side writes are for the account's authorized users only (staff included:
     an agent writes through the admin's own services, never as a seller)."""
     if not is_member(user, account_id):
         raise PermissionDenied(_("You are not an authorized user of this seller account."))
 
 
-def _check_owner(account_id: int, email: str) -> str:
+def member_email_check(email: str, *, members: Collection[str]) -> str:
+    """The rule for who may own a case (or receive a hand-off): an authorized user of
+    the account, one of `members` (`account_member_emails`). Returns `email`
+    normalised; the forms call it for their message, the services again to decide.
+    """
     email = normalize_email(email)
-    if email not in account_member_emails(account_id):
+    if email not in members:
         raise ValidationError(
             _("%(email)s is not an authorized user of this seller account."),
             code="not_a_member",
@@ -92,7 +97,7 @@ def _check_owner(account_id: int, email: str) -> str:
 
 
 def _record(
-    *, case: Case, actor: Any, field: str, old: str, new: str, note: str = ""
+    *, case: Case, actor: User | None, field: str, old: str, new: str, note: str = ""
 ) -> CaseHistory:
     return CaseHistory.objects.create(
         case=case,
@@ -107,7 +112,7 @@ def _record(
 def case_create(
     *,
     account: SellerAccount,
-    opened_by: Any,
+    opened_by: User,
     short_description: str,
     cc_list: list[str] | None = None,
     related_case: Case | None = None,
@@ -117,7 +122,7 @@ def case_create(
     `related_case` (a case this one follows up) must belong to the same account.
     """
     short_description = clean_short_description(short_description)
-    owner = _check_owner(account.pk, opened_by.email)
+    owner = member_email_check(opened_by.email, members=account_member_emails(account.pk))
     if related_case is not None and related_case.account_id != account.pk:
         raise ValidationError(_("No case with this ID was found."), code="related_not_found")
     cc = parse_cc_list(cc_list or [])
@@ -159,10 +164,10 @@ def case_transition(
     *,
     case: Case,
     event: str,
-    actor: Any,
+    actor: User | None,
     team: SupportTeam | None = None,
     note: str = "",
-    on_commit: Callable[[Case], None] | None = None,
+    on_commit: Callable[[Case], object] | None = None,
 ) -> Case:
     """Move `case` along the state table, record it, and queue `on_commit` (notifications).
 
@@ -254,7 +259,7 @@ def case_transition(
     return case
 
 
-def _is_repeat(case: Case, actor: Any, new_values: dict[str, Any]) -> bool:
+def _is_repeat(case: Case, actor: User, new_values: dict[str, Any]) -> bool:
     """True when what is stored is what the form says, and the last edit of these
     fields was this user's: the form's first send saved it."""
     if any(getattr(case, field) != value for field, value in new_values.items()):
@@ -275,7 +280,7 @@ def _event_note(event: CaseEvent) -> str:
     return ""
 
 
-def case_keep_open(*, case: Case, actor: Any) -> Case:
+def case_keep_open(*, case: Case, actor: User) -> Case:
     """ "Keep this case open": restart the automatic-resolution clock (in the history)."""
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -309,10 +314,10 @@ def case_keep_open(*, case: Case, actor: Any) -> Case:
 def case_escalate(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     reason: str,
     text: str = "",
-    on_commit: Callable[[Case], None] | None = None,
+    on_commit: Callable[[Case], object] | None = None,
 ) -> Case:
     """The seller asks for escalation: a flag on the case (one open at a time), in the history."""
     reason = EscalationReason(reason)
@@ -355,7 +360,7 @@ def case_escalate(
     return locked
 
 
-def case_clear_escalation(*, case: Case, actor: Any, note: str) -> Case:
+def case_clear_escalation(*, case: Case, actor: User, note: str) -> Case:
     """An agent clears the case's open escalation, with a note for the history."""
     note = (note or "").strip()
     if not note:
@@ -424,11 +429,11 @@ def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
     notice = Greatest(F("auto_resolve_at"), Value(now + MIN_NOTICE))
     if not due.update(reminder_sent_at=now, auto_resolve_at=notice):
         return None
-    return Case.objects.get(pk=case_id)
+    return case_for_system(case_id)
 
 
 def case_auto_resolve(
-    *, case_id: int, now: datetime, on_commit: Callable[[Case], None] | None = None
+    *, case_id: int, now: datetime, on_commit: Callable[[Case], object] | None = None
 ) -> Case | None:
     """Resolve `case_id` if its clock ran out; None when it did not (or another run did it).
 
@@ -451,12 +456,12 @@ def case_auto_resolve(
 def case_update(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     expected_version: int,
     primary_email: str,
     cc_list: list[str] | str,
     short_description: str,
-    on_owner_change: Callable[[list[Case]], None] | None = None,
+    on_owner_change: Callable[[list[Case]], object] | None = None,
 ) -> list[CaseHistory]:
     """Change owner, CC list and description; refuse a stale form; one history row per change.
 
@@ -464,8 +469,10 @@ def case_update(
     `on_owner_change` runs after the commit when the owner changed (the e-mail to
     the new owner)."""
     check_member(actor, case.account_id)
-    new_values = {
-        CaseHistory.Field.PRIMARY_EMAIL: _check_owner(case.account_id, primary_email),
+    new_values: dict[str, Any] = {
+        CaseHistory.Field.PRIMARY_EMAIL: member_email_check(
+            primary_email, members=account_member_emails(case.account_id)
+        ),
         CaseHistory.Field.CC_LIST: parse_cc_list(cc_list),
         CaseHistory.Field.SHORT_DESCRIPTION: clean_short_description(short_description),
     }
@@ -584,7 +591,7 @@ def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def case_mark_seen(*, user: Any, case: Case) -> None:
+def case_mark_seen(*, user: User, case: Case) -> None:
     """Remember that `user` opened `case` now (the log marks later changes)."""
     if not getattr(user, "pk", None):
         return
@@ -655,10 +662,10 @@ def cases_hand_off_plan(
 def cases_hand_off(
     *,
     account: SellerAccount,
-    actor: Any,
+    actor: User,
     from_email: str,
     to_email: str,
-    on_owner_change: Callable[[list[Case]], None] | None = None,
+    on_owner_change: Callable[[list[Case]], object] | None = None,
 ) -> HandOffSummary:
     """Move every case `from_email` owns to `to_email` and take it off every CC list.
 
@@ -668,7 +675,7 @@ def cases_hand_off(
     (PermissionDenied) when `actor` is not one.
     """
     check_member(actor, account.pk)
-    to_email = _check_owner(account.pk, to_email)
+    to_email = member_email_check(to_email, members=account_member_emails(account.pk))
     if normalize_email(from_email) == to_email:
         raise ValidationError(
             _("Choose two different people: the cases already belong to %(email)s."),
@@ -746,7 +753,7 @@ def case_search_entries_rebuild(
     return len(entries)
 
 
-def user_set_preferences(*, user: Any, language: str, time_zone: str) -> list[str]:
+def user_set_preferences(*, user: User, language: str, time_zone: str) -> list[str]:
     """Keep the user's language (site and e-mails) and time zone; returns the
     names of the fields that changed. Unknown values are refused, nothing saved."""
     if language not in dict(settings.LANGUAGES):

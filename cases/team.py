@@ -8,36 +8,40 @@ and takes them off every CC list, in one confirmed step
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.access import accounts_of, cases_visible_to
+from cases.access import AuthenticatedHttpRequest, Viewer, accounts_of, cases_visible_to, viewer_for
 from cases.models import CaseState, SellerAccount, expired_q
-from cases.services import account_member_emails, cases_hand_off, cases_hand_off_plan
-from cases.validators import normalize_email
+from cases.services import (
+    account_member_emails,
+    cases_hand_off,
+    cases_hand_off_plan,
+    member_email_check,
+)
 from correspondence.notifications import notify_new_owner
 
 
-def _account_for(user: Any, account_id: int) -> SellerAccount:
+def _account_for(viewer: Viewer, account_id: int) -> SellerAccount:
     """The user's own account, or the same 404 as a missing one."""
-    account = accounts_of(user).filter(pk=account_id).first()
+    account = accounts_of(viewer).filter(pk=account_id).first()
     if account is None:
         raise Http404("No such account.")
     return account
 
 
-def _open_counts(user: Any, account: SellerAccount) -> dict[str, int]:
+def _open_counts(viewer: Viewer, account: SellerAccount) -> dict[str, int]:
     rows = (
-        cases_visible_to(user)
+        cases_visible_to(viewer)
         .filter(account=account)
         .exclude(state=CaseState.RESOLVED)
         .values_list("primary_email")
@@ -47,12 +51,12 @@ def _open_counts(user: Any, account: SellerAccount) -> dict[str, int]:
     return dict(rows)
 
 
-def _copied_only(user: Any, account: SellerAccount, known: set[str]) -> list[str]:
+def _copied_only(viewer: Viewer, account: SellerAccount, known: set[str]) -> list[str]:
     """Addresses on the CC lists of the account's current cases that are neither an
     authorized user nor an owner: a former colleague who owns nothing but is still
     copied (and so still mailed), or an outside address. One query; no row per case."""
     lists = (
-        cases_visible_to(user)
+        cases_visible_to(viewer)
         .filter(account=account)
         .exclude(expired_q())
         .exclude(cc_list=[])
@@ -78,7 +82,7 @@ class HandOffForm(forms.Form):
         self.members = members
         former_label = _("%(email)s (no longer an authorized user)")
         copied_label = _("%(email)s (only on CC lists)")
-        self.fields["from_email"].choices = (
+        cast(forms.ChoiceField, self.fields["from_email"]).choices = (
             [(e, e) for e in members]
             + [(e, former_label % {"email": e}) for e in former]
             + [(e, copied_label % {"email": e}) for e in copied]
@@ -89,37 +93,32 @@ class HandOffForm(forms.Form):
         self.fields["to_email"].help_text = _("Another authorized user of this account.")
 
     def clean_to_email(self) -> str:
-        email = normalize_email(self.cleaned_data["to_email"])
-        if email not in self.members:
-            raise ValidationError(
-                _("%(email)s is not an authorized user of this seller account."),
-                code="not_a_member",
-                params={"email": email},
-            )
-        return email
+        return member_email_check(self.cleaned_data["to_email"], members=self.members)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if cleaned.get("from_email") and cleaned.get("from_email") == cleaned.get("to_email"):
             raise ValidationError(_("Choose two different people."), code="same_person")
         return cleaned
 
 
 @require_GET
-def team_index(request: HttpRequest) -> HttpResponse:
-    accounts = list(accounts_of(request.user))
+def team_index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    accounts = list(accounts_of(viewer_for(request)))
     if len(accounts) == 1:
         return redirect("team", accounts[0].pk)
     return render(request, "cases/team_index.html", {"accounts": accounts})
 
 
 @require_http_methods(["GET", "POST"])
-def team_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    account = _account_for(request.user, account_id)
+def team_detail(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
+    viewer = viewer_for(request)
+    account = _account_for(viewer, account_id)
     members = account_member_emails(account.pk)
-    counts = _open_counts(request.user, account)
+    counts = _open_counts(viewer, account)
     former = sorted(email for email in counts if email not in members)
-    copied = _copied_only(request.user, account, {*members, *former})
+    copied = _copied_only(viewer, account, {*members, *former})
     form = HandOffForm(request.POST or None, members=members, former=former, copied=copied)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

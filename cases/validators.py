@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -16,6 +17,31 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 # person types means them, and some (\x02, \x03) are the search highlighter's
 # markers. Format characters (Cf: bidi marks, joiners in emoji) are real text.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+CASE_ID_DIGITS = 10
+
+
+def case_id_digits(text: str, *, shortest: int = CASE_ID_DIGITS) -> str | None:
+    """The digits of a case ID a person typed, as 0–9: `shortest` to 10 decimal
+    digits, spaces ignored; None for anything else.
+
+    The one parser of typed case IDs (the related-case field, `?related=`, the
+    log's search by ID or its start). Decimal digits of any script count
+    ("١٢٣٤", full-width "１２３４"); other digits do not ('²'.isdigit() is true,
+    but it is no decimal digit).
+    """
+    digits = "".join(text.split())
+    if not (shortest <= len(digits) <= CASE_ID_DIGITS) or not digits.isdecimal():
+        return None
+    return "".join(str(unicodedata.decimal(char)) for char in digits)
+
+
+def parse_case_id(text: str) -> int | None:
+    """A whole case ID (10 digits, see `case_id_digits`), or None. Whether such a case
+    exists, and is the user's, is the access door's question."""
+    digits = case_id_digits(text)
+    return None if digits is None else int(digits)
 
 
 def strip_control_characters(text: str) -> str:

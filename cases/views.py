@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.access import get_case_for_user
+from cases.access import AuthenticatedHttpRequest, get_case_for_user, viewer_for
 from cases.attention import decorate_log_rows
 from cases.display import log_rows_html
 from cases.export import csv_export_response
@@ -28,13 +28,12 @@ EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
 
 @require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
-    log = case_log(user=request.user, params=request.GET)
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    viewer = viewer_for(request)
+    log = case_log(viewer=viewer, params=request.GET)
     page = log.page(request.GET.get("page"))
     search_text = getattr(log.filterset.form, "cleaned_data", {}).get("q") or ""
-    page.object_list = decorate_log_rows(
-        request.user, list(page.object_list), search_text=search_text
-    )
+    page.object_list = decorate_log_rows(viewer, list(page.object_list), search_text=search_text)
     return render(
         request,
         "cases/case_list.html",
@@ -51,8 +50,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_export(request: HttpRequest) -> HttpResponse:
-    log = case_log(user=request.user, params=request.GET)
+def case_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    log = case_log(viewer=viewer_for(request), params=request.GET)
     if not log.queryset.exists():
         messages.info(request, _("There is nothing to export: the current view shows no case."))
         query = request.GET.urlencode()
@@ -61,7 +60,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_help(request: HttpRequest) -> HttpResponse:
+def case_help(request: AuthenticatedHttpRequest) -> HttpResponse:
     glossary = [(state, STATE_BADGES[state], STATE_MEANINGS[state]) for state in CaseState]
     return render(
         request,
@@ -71,8 +70,8 @@ def case_help(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id)
+def case_edit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(viewer_for(request), case_id)
     if case.is_expired:
         messages.error(request, _("This case has expired and can no longer be edited."))
         return redirect(case)
@@ -90,7 +89,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, str(repeat))
             return redirect(case)
         except StaleCaseError as error:
-            case = get_case_for_user(request.user, case_id)
+            case = get_case_for_user(viewer_for(request), case_id)
             form.add_error(None, str(error))
             form.refresh_version(case.version)
         except ValidationError as error:
@@ -105,7 +104,7 @@ def case_edit(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's language and time zone, side by side."""
     form = ProfileForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

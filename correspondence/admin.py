@@ -49,8 +49,15 @@ class MessageInline(admin.StackedInline):
     model = Message
     extra = 0
     can_delete = False
-    fields = ["sent_at", "direction", "author", "recipient_list", "subject", "body", "files"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "sent_at",
+        "direction",
+        "author",
+        "recipient_list",
+        "subject",
+        "body",
+        "files",
+    )
     ordering = ["-sent_at", "-id"]
     verbose_name = _("message")
     verbose_name_plural = _("messages (newest first)")

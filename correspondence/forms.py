@@ -6,19 +6,20 @@ friendly error that keeps the typed text.
 
 from __future__ import annotations
 
-import re
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from cases.access import get_case_for_user
-from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount
-from cases.validators import clean_short_description
-from correspondence.models import MAX_ATTACHMENTS, Message
+from cases.access import Viewer, get_case_for_user
+from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount, User
+from cases.validators import clean_short_description, parse_case_id
+from correspondence.limits import MAX_ATTACHMENTS
+from correspondence.models import Message
 from correspondence.rules import (
     ALLOWED_EXTENSIONS,
     MAX_BODY_LENGTH,
@@ -27,6 +28,7 @@ from correspondence.rules import (
     max_attachment_bytes,
     validate_uploads,
 )
+from correspondence.services import message_post
 
 RELATED_NOT_FOUND = _("No case with this ID was found among your cases.")
 
@@ -113,6 +115,24 @@ class SupportReplyForm(ReplyForm):
     )
 
 
+def reply_post(form: ReplyForm, *, case: Case, author: User, direction: str) -> Message:
+    """Send the reply a valid reply form holds, on the seller's case page and the
+    admin's reply page alike: `message_post` with its subject, body, files and
+    one-time token, and "The seller must act" from the agents' form. Raises what
+    `message_post` raises."""
+    data = form.cleaned_data
+    return message_post(
+        case=case,
+        author=author,
+        direction=direction,
+        body=data["body"],
+        subject=data["subject"],
+        files=data["attachments"],
+        needs_action=data.get("needs_action", False),
+        client_token=form.client_token,
+    )
+
+
 class NotSolvedForm(forms.Form):
     """ "Did this solve your problem?" — No: why (sent to support as the seller's message)."""
 
@@ -153,6 +173,7 @@ class EscalationForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if cleaned.get("reason") == EscalationReason.OTHER and not cleaned.get("text", "").strip():
             self.add_error("text", _("Say why you ask for escalation."))
         return cleaned
@@ -175,13 +196,15 @@ class NewCaseForm(ReplyForm):
 
     field_order = ["account", "subject", "body", "attachments", "related_case"]
 
-    def __init__(self, *args: Any, accounts: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, accounts: QuerySet[SellerAccount], viewer: Viewer, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.viewer = viewer
         self.fields["subject"].label = _("Subject")
         self.fields["subject"].required = True
-        self.fields["subject"].max_length = SHORT_DESCRIPTION_MAX
-        self.fields["account"].queryset = accounts
+        cast(forms.CharField, self.fields["subject"]).max_length = SHORT_DESCRIPTION_MAX
+        cast(forms.ModelChoiceField, self.fields["account"]).queryset = accounts
         self._only_account = accounts[0] if len(accounts) == 1 else None
         if self._only_account is not None:
             del self.fields["account"]  # nothing to choose, and nothing to forge
@@ -193,18 +216,20 @@ class NewCaseForm(ReplyForm):
 
     def clean_related_case(self) -> Case | None:
         """A case the user can see, or the same "not found" for a foreign or missing ID."""
-        raw = "".join(self.cleaned_data.get("related_case", "").split())
-        if not raw:
+        raw = self.cleaned_data.get("related_case", "")
+        if not raw.strip():
             return None
-        if not re.fullmatch(r"\d{10}", raw):
+        case_id = parse_case_id(raw)
+        if case_id is None:
             raise forms.ValidationError(_("A case ID has 10 digits."), code="invalid")
         try:
-            return get_case_for_user(self.user, raw)
+            return get_case_for_user(self.viewer, case_id)
         except Http404:
             raise forms.ValidationError(RELATED_NOT_FOUND, code="not_found") from None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
         if self._only_account is not None:
             cleaned["account"] = self._only_account
         related, account = cleaned.get("related_case"), cleaned.get("account")

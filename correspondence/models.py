@@ -11,8 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 
-MAX_ATTACHMENTS = 3
-
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)

@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cases.validators import strip_control_characters
-from correspondence.models import MAX_ATTACHMENTS, Message
+from correspondence.limits import MAX_ATTACHMENTS, MAX_BODY_LENGTH
+from correspondence.models import Message
 
-MAX_BODY_LENGTH = 20_000
 MAX_SUBJECT_LENGTH = Message._meta.get_field("subject").max_length or 200
 MAX_NAME_LENGTH = 255
 _SNIFF_BYTES = 2048

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.template.defaultfilters import filesizeformat
 
-from cases.access import cases_for_support, cases_visible_to
+from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
 from cases.display import date_texts, url_builder
 from correspondence.models import Attachment, Message
 
@@ -80,11 +79,11 @@ def prepare_thread(thread: list[Message]) -> list[tuple[Message, Attachment]]:
     return pairs
 
 
-def attachments_visible_to(user: Any) -> QuerySet[Attachment]:
+def attachments_visible_to(viewer: Viewer) -> QuerySet[Attachment]:
     """Attachments reach their case through the one door, cases.access."""
-    return Attachment.objects.filter(message__case__in=cases_visible_to(user).values("pk"))
+    return Attachment.objects.filter(message__case__in=cases_visible_to(viewer).values("pk"))
 
 
-def attachments_for_support(user: Any) -> QuerySet[Attachment]:
+def attachments_for_support(user: AnyUser) -> QuerySet[Attachment]:
     """Every attachment for a Seller Support agent (the admin), none for anyone else."""
     return Attachment.objects.filter(message__case__in=cases_for_support(user).values("pk"))

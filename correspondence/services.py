@@ -10,9 +10,11 @@ message, no attachment row and no orphan file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from background.tasks import queue_with_transaction
 from cases.access import get_case_for_user
-from cases.models import Case, CaseEvent, SellerAccount
+from cases.models import Case, CaseEvent, SellerAccount, User
 from cases.services import (
     CaseStateError,
     case_auto_resolve,
@@ -74,7 +76,7 @@ def _expired_error(case: Case, event: str) -> CaseStateError:
 def _write_message(
     *,
     case: Case,
-    author: Any,
+    author: User,
     direction: str,
     body: str,
     subject: str,
@@ -128,10 +130,23 @@ def _write_message(
     return message
 
 
-def _delete_files(names: list[str]) -> None:
-    storage = _storage()
-    for name in names:
-        storage.delete(name)
+@contextmanager
+def files_removed_on_failure() -> Iterator[list[str]]:
+    """A list for the names of the files the block writes to storage; if the block
+    fails (an error, a rollback, an interruption), every one of them is deleted.
+
+    Files cannot join the database transaction: put this outside it, so the files
+    go whenever the rows do. Note a name before writing its file (a write that
+    fails half-way leaves a partial file under it).
+    """
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        storage = _storage()
+        for name in written:
+            storage.delete(name)
+        raise
 
 
 def _event_for(direction: str, needs_action: bool, not_solved: bool = False) -> str:
@@ -143,7 +158,7 @@ def _event_for(direction: str, needs_action: bool, not_solved: bool = False) -> 
 def message_post(
     *,
     case: Case,
-    author: Any,
+    author: User,
     direction: str,
     body: str,
     subject: str = "",
@@ -163,7 +178,7 @@ def message_post(
     former member is refused); a support message comes from the admin, which
     checks its own permissions, and `case_transition` locks the case.
     Call it outside any enclosing transaction: files written here are only
-    cleaned up if this function's own transaction fails.
+    cleaned up if this function's own transaction fails (`files_removed_on_failure`).
     """
     direction = Message.Direction(direction)
     if direction == Message.Direction.FROM_SUPPORT and not author.has_perm("cases.act_on_case"):
@@ -171,37 +186,32 @@ def message_post(
         raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
     event = _event_for(direction, needs_action, not_solved)
     notify = notify_support if direction == Message.Direction.FROM_SELLER else notify_seller
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            if direction == Message.Direction.FROM_SELLER:
-                # Through the one door, locked: the author must still see the case.
-                case = get_case_for_user(author, case.pk, for_update=True)
-                if case.is_expired:
-                    raise _expired_error(case, event)
-            _check_token(client_token)
-            message = _write_message(
-                case=case,
-                author=author,
-                direction=direction,
-                body=body,
-                subject=subject,
-                files=files,
-                client_token=client_token,
-                written=written,
-            )
-            fresh = case_transition(case=case, event=event, actor=author)
-            queue_with_transaction(lambda: notify(fresh, event, message))
-    except BaseException:
-        _delete_files(written)
-        raise
+    with files_removed_on_failure() as written, transaction.atomic():
+        if direction == Message.Direction.FROM_SELLER:
+            # Through the one door, locked: the author must still see the case.
+            case = get_case_for_user(author, case.pk, for_update=True)
+            if case.is_expired:
+                raise _expired_error(case, event)
+        _check_token(client_token)
+        message = _write_message(
+            case=case,
+            author=author,
+            direction=direction,
+            body=body,
+            subject=subject,
+            files=files,
+            client_token=client_token,
+            written=written,
+        )
+        fresh = case_transition(case=case, event=event, actor=author)
+        queue_with_transaction(lambda: notify(fresh, event, message))
     return message
 
 
 def case_open(
     *,
     account: SellerAccount,
-    author: Any,
+    author: User,
     subject: str,
     body: str,
     files: Sequence[Any] = (),
@@ -215,9 +225,8 @@ def case_open(
     Only an authorized user of `account` may (PermissionDenied).
     """
     check_member(author, account.pk)
-    written: list[str] = []
     try:
-        with transaction.atomic():
+        with files_removed_on_failure() as written, transaction.atomic():
             _check_token(client_token)
             case = case_create(
                 account=account,
@@ -238,12 +247,8 @@ def case_open(
             )
             queue_with_transaction(lambda: notify_support(case, CaseEvent.SELLER_OPENED, message))
     except IntegrityError:
-        _delete_files(written)
         # Two identical submissions raced past the check: the first one won.
         _check_token(client_token)
-        raise
-    except BaseException:
-        _delete_files(written)
         raise
     return message
 
@@ -269,7 +274,7 @@ def case_timers_run(*, now: datetime | None = None) -> TimersRun:
         with transaction.atomic():
             case = case_claim_reminder(case_id=case_id, now=now)
             if case is not None:
-                transaction.on_commit(lambda case=case: notify_reminder(case))
+                transaction.on_commit(partial(notify_reminder, case))
                 reminded += 1
     for case_id in end_ids:
         done = case_auto_resolve(

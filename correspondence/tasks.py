@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.tasks import task
 from django.utils import timezone
 
-from cases.models import Case
+from cases.access import case_for_system
 from correspondence.models import Attachment, Message
 from correspondence.notifications import SELLER, notify_seller, notify_support
 
@@ -23,8 +23,7 @@ def notify_case_event(audience: str, case_id: int, event: str, message_id: int |
 
     Used by migration 0006 for the notifications the old outbox still held.
     """
-    # A system task acts for no user: there is no access door to go through.
-    case = Case.objects.filter(pk=case_id).first()
+    case = case_for_system(case_id)
     if case is None:  # deleted since: nobody to tell
         return
     message = Message.objects.filter(pk=message_id).first() if message_id else None

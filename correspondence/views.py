@@ -4,17 +4,16 @@ form, the contact form that opens a case, and the access-checked downloads."""
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from html import escape
-from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
@@ -26,13 +25,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.access import account_ids_for, accounts_of, cases_visible_to, get_case_for_user
+from cases.access import (
+    AuthenticatedHttpRequest,
+    Viewer,
+    accounts_of,
+    cases_visible_to,
+    get_case_for_user,
+    viewer_for,
+)
 from cases.models import SHORT_DESCRIPTION_MAX, WAITING_ON_SELLER, Case, CaseEvent, CaseState
 from cases.search import similar_cases
 from cases.services import CaseStateError, case_mark_seen, case_transition
 from cases.services import case_escalate as case_escalate_service
 from cases.services import case_keep_open as case_keep_open_service
-from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm
+from cases.validators import parse_case_id
+from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm, reply_post
 from correspondence.models import Attachment, Message
 from correspondence.notifications import notify_escalation, notify_support
 from correspondence.selectors import attachments_visible_to, prepare_thread, thread_of
@@ -74,7 +81,7 @@ def _files_note(count: int, notes: dict[int, str]) -> str:
     return note
 
 
-def _thread_items(thread: list[Message], after: dict[int, str] | None = None) -> str:
+def _thread_items(thread: list[Message], after: Mapping[int, str] | None = None) -> str:
     """The `<li>` of the thread, newest first, the newest open (what a template loop
     gave; `correspondence/_thread.html` holds the list around them).
 
@@ -158,7 +165,7 @@ def _asks_if_solved(case: Case, thread: list[Message]) -> Message | None:
 
 
 def _render_detail(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     reply_form: ReplyForm | None = None,
     *,
@@ -193,7 +200,7 @@ def _render_detail(
             "history": history,
             "reply_form": reply_form,
             "follow_ups": list(
-                cases_visible_to(request.user)
+                cases_visible_to(viewer_for(request))
                 .filter(related_case_id=case.pk)
                 .order_by("created_at", "id")
                 .values_list("pk", flat=True)
@@ -203,13 +210,13 @@ def _render_detail(
 
 
 @require_GET
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id)
+def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(viewer_for(request), case_id)
     case_mark_seen(user=request.user, case=case)
     return _render_detail(request, case)
 
 
-def _attempt(form: ReplyForm, action: Callable[[], Message]) -> Message | None:
+def _attempt(form: forms.BaseForm, action: Callable[[], Message]) -> Message | None:
     """Run a posting service; a refusal or a failed save becomes a form error."""
     try:
         return action()
@@ -222,7 +229,7 @@ def _attempt(form: ReplyForm, action: Callable[[], Message]) -> Message | None:
     return None
 
 
-def _reply_draft(request: HttpRequest, case: Case) -> HttpResponse:
+def _reply_draft(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
     """The contact form's "Add a reply there": its subject and message, in this
     case's reply form, ready to check and send. Nothing is sent or saved."""
     if case.is_expired:
@@ -244,14 +251,14 @@ def _reply_draft(request: HttpRequest, case: Case) -> HttpResponse:
     return _render_detail(request, case, form)
 
 
-def _seller_case(request: HttpRequest, case_id: int) -> Case:
+def _seller_case(request: AuthenticatedHttpRequest, case_id: int) -> Case:
     """The case, for a member of its account (the seller door): agents act in the
     admin, not here."""
-    return get_case_for_user(request.user, case_id)
+    return get_case_for_user(viewer_for(request), case_id)
 
 
 @require_http_methods(["GET", "POST"])
-def case_resolve(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_resolve(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """ "My issue is solved" (confirmed on this page) and "Did this solve…?" — Yes."""
     case = _seller_case(request, case_id)
     if request.method == "GET":
@@ -272,7 +279,7 @@ def case_resolve(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def case_not_solved(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_not_solved(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """ "Did this solve your problem?" — No, with the reason, sent as the seller's message."""
     case = _seller_case(request, case_id)
     form = NotSolvedForm(request.POST)
@@ -305,7 +312,7 @@ def case_not_solved(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def case_keep_open(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_keep_open(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = _seller_case(request, case_id)
     try:
         case = case_keep_open_service(case=case, actor=request.user)
@@ -321,7 +328,7 @@ def case_keep_open(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_escalate(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = _seller_case(request, case_id)
     form = EscalationForm(request.POST)
     if not form.is_valid():
@@ -345,8 +352,8 @@ def case_escalate(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @require_POST
-def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = get_case_for_user(request.user, case_id)
+def case_reply(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
+    case = get_case_for_user(viewer_for(request), case_id)
     if "draft" in request.POST:
         return _reply_draft(request, case)
     form = ReplyForm(request.POST, request.FILES)
@@ -355,14 +362,8 @@ def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         message = _attempt(
             form,
-            lambda: message_post(
-                case=case,
-                author=request.user,
-                direction=Message.Direction.FROM_SELLER,
-                body=form.cleaned_data["body"],
-                subject=form.cleaned_data["subject"],
-                files=form.cleaned_data["attachments"],
-                client_token=form.client_token,
+            lambda: reply_post(
+                form, case=case, author=request.user, direction=Message.Direction.FROM_SELLER
             ),
         )
     except DuplicateSubmissionError:
@@ -378,28 +379,28 @@ def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
 
 def _follow_up(related: str) -> dict[str, str]:
     """A case opened from an expired one (?related=<id>) cites that ID."""
-    if not re.fullmatch(r"\d{10}", related):
+    case_id = parse_case_id(related)
+    if case_id is None:
         return {}
-    return {"subject": _("Follow-up to case %(id)s") % {"id": related}, "related_case": related}
+    return {
+        "subject": _("Follow-up to case %(id)s") % {"id": case_id},
+        "related_case": str(case_id),
+    }
 
 
-def _similar_to(user: Any, subject: str) -> list[Case]:
+def _similar_to(viewer: Viewer, subject: str) -> list[Case]:
     """The user's open cases that resemble `subject` (the duplicate guard)."""
-    open_cases = (
-        cases_visible_to(user)
-        .filter(account_id__in=account_ids_for(user))
-        .exclude(state=CaseState.RESOLVED)
-    )
+    open_cases = cases_visible_to(viewer).exclude(state=CaseState.RESOLVED)
     return similar_cases(cases=open_cases, text=subject[:SHORT_DESCRIPTION_MAX])
 
 
 def _render_new(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: NewCaseForm,
     subject: str | None = None,
     dropped_files: list[str] | None = None,
 ) -> HttpResponse:
-    similar = None if subject is None else _similar_to(request.user, subject)
+    similar = None if subject is None else _similar_to(viewer_for(request), subject)
     context = {
         "form": form,
         "similar": similar,
@@ -409,27 +410,29 @@ def _render_new(
     return render(request, "correspondence/case_new.html", context)
 
 
-def _sent_file_names(request: HttpRequest) -> list[str]:
+def _sent_file_names(request: AuthenticatedHttpRequest) -> list[str]:
     return [file.name for file in request.FILES.getlist("attachments") if file.name]
 
 
 @require_http_methods(["GET", "POST"])
-def case_new(request: HttpRequest) -> HttpResponse:
-    accounts = accounts_of(request.user)
+def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    accounts = accounts_of(viewer_for(request))
     if not accounts:
         raise PermissionDenied(_("You are not an authorized user of any seller account."))
     if "check" in request.POST:
         # Only a look-up: nothing is validated or saved, and the typed text comes back.
         # A page cannot give files back to a file input: say which ones to attach again
         # (with JavaScript, the check is a look-up beside the form and keeps them).
-        form = NewCaseForm(accounts=accounts, user=request.user, initial=request.POST.dict())
+        form = NewCaseForm(
+            accounts=accounts, viewer=viewer_for(request), initial=request.POST.dict()
+        )
         subject = request.POST.get("subject", "")
         return _render_new(request, form, subject=subject, dropped_files=_sent_file_names(request))
     form = NewCaseForm(
         request.POST or None,
         request.FILES or None,
         accounts=accounts,
-        user=request.user,
+        viewer=viewer_for(request),
         initial=_follow_up(request.GET.get("related", "")),
     )
     if request.method == "POST" and form.is_valid():
@@ -457,16 +460,16 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def case_similar(request: HttpRequest) -> HttpResponse:
+def case_similar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The suggestions as an HTML fragment, for the contact form's script."""
     subject = request.GET.get("subject", "")
-    context = {"similar": _similar_to(request.user, subject), "checked": True}
+    context = {"similar": _similar_to(viewer_for(request), subject), "checked": True}
     return render(request, "correspondence/_similar_cases.html", context)
 
 
 @require_GET
-def attachment_download(request: HttpRequest, token: str) -> FileResponse:
-    return attachment_response(attachments_visible_to(request.user), token)
+def attachment_download(request: AuthenticatedHttpRequest, token: str) -> FileResponse:
+    return attachment_response(attachments_visible_to(viewer_for(request)), token)
 
 
 def attachment_response(attachments: QuerySet[Attachment], token: str) -> FileResponse:

@@ -76,3 +76,14 @@ def test_every_page_carries_a_strict_content_security_policy(seller_client):
     assert "script-src 'self'" in policy
     assert "style-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_the_request_body_limits_follow_what_a_message_carries():
+    from django.conf import settings as django_settings
+
+    from correspondence.limits import MAX_ATTACHMENTS, MAX_BODY_LENGTH
+
+    # A few files too many still reach the form, which names the limit.
+    assert django_settings.DATA_UPLOAD_MAX_NUMBER_FILES > MAX_ATTACHMENTS
+    # The longest body, 4 UTF-8 bytes a character, percent-encoded (3 bytes each).
+    assert django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE > 3 * 4 * MAX_BODY_LENGTH

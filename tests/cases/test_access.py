@@ -58,3 +58,38 @@ def test_case_page_requires_login(client, account, seller):
     response = client.get(f"/cases/{case.id}/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_page_keeps_its_viewer_on_the_request_not_on_the_user(seller_client, seller, account):
+    from cases.access import Viewer
+
+    case = make_case(account, owner=seller)
+    response = seller_client.get("/cases/")
+
+    assert response.status_code == 200
+    request = response.wsgi_request
+    assert isinstance(request.viewer, Viewer)
+    assert request.viewer.user is request.user
+    assert request.viewer.account_ids == [case.account_id]
+    # Nothing hidden on the user object any more (it used to carry the caches).
+    user = request.user._wrapped if hasattr(request.user, "_wrapped") else request.user
+    assert not [name for name in vars(user) if name.startswith("_caselog")]
+
+
+def test_one_viewer_reads_its_memberships_once(seller, colleague, django_assert_num_queries):
+    from cases.access import Viewer, cases_visible_to
+
+    viewer = Viewer(seller)
+    with django_assert_num_queries(1):
+        cases_visible_to(viewer)
+        cases_visible_to(viewer)
+        assert viewer.member_emails == sorted([seller.email, colleague.email])
+        assert viewer.attention is not None
+
+
+def test_a_system_read_finds_a_case_by_id_and_none_once_deleted(seller, account):
+    from cases.access import case_for_system
+
+    case = make_case(account, owner=seller)
+    assert case_for_system(case.pk) == case
+    assert case_for_system(1_234_567_890) is None

@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from cases.models import CaseHistory, CaseState
+from cases.models import Case, CaseHistory, CaseState
 from cases.services import case_update
 from tests.conftest import make_case, make_user
 
@@ -234,3 +234,21 @@ def test_an_anonymous_visitor_is_sent_to_login(client, case):
     response = client.get(url(case))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_keeping_an_owner_who_left_is_refused_beside_the_field(seller_client, case, account):
+    leaver = make_user("leaver@example.com", account=account)
+    Case.objects.filter(pk=case.pk).update(primary_email=leaver.email)
+    leaver.memberships.all().delete()
+    case.refresh_from_db()
+
+    response = edit(seller_client, case, primary_email="leaver@example.com")
+
+    assert response.status_code == 200
+    # The form's own error (the service's rule), on the owner field, not a page-wide one.
+    error = re.search(r'id="id_primary_email_error"[^>]*>(.*?)</div>', response.text, re.S)
+    assert error
+    assert "leaver@example.com is not an authorized user of this seller account." in error[1]
+    case.refresh_from_db()
+    assert case.primary_email == "leaver@example.com"
+    assert not CaseHistory.objects.exists()

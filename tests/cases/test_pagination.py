@@ -64,19 +64,23 @@ def test_the_log_reads_three_queries_whatever_per_page_and_page(
     # Accounts with member e-mails (one query), the count, the rows: with the
     # session and the user, a log page is 5 queries of its own.
     for number in (1, 2, 3, 999):
-        seller.__dict__.pop("_caselog_account_ids", None)
         with django_assert_num_queries(3):
             log = case_log(user=seller, params=QueryDict(f"per_page={per_page}"))
             list(log.page(number).object_list)
 
 
 @pytest.mark.usefixtures("many")
-def test_member_emails_and_accounts_come_from_one_query(seller, colleague):
-    from cases.access import account_ids_for
+def test_member_emails_accounts_and_counts_come_from_one_query(
+    seller, colleague, django_assert_num_queries
+):
+    from cases.access import Viewer
 
-    emails = selectors.member_emails_of(seller)
-    assert emails == sorted([seller.email, colleague.email])
-    assert account_ids_for(seller) == [seller.memberships.get().account_id]
+    viewer = Viewer(seller)
+    account_id = seller.memberships.get().account_id
+    with django_assert_num_queries(1):
+        assert viewer.member_emails == sorted([seller.email, colleague.email])
+        assert viewer.account_ids == [account_id]
+        assert viewer.attention is not None
 
 
 @pytest.mark.usefixtures("many", "deep_from_page_2")

@@ -283,3 +283,22 @@ def test_the_migration_renumbers_entries_written_the_old_way(account, seller):
     from cases.search import filter_cases
 
     assert list(filter_cases(cases_visible_to(seller), "ocelot")) == [case]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("1234567890", 1234567890),
+        (" 12345 67890 ", 1234567890),
+        ("１２３４５６７８９０", 1234567890),  # full-width digits, as typed on a phone
+        ("123456789", None),
+        ("12345678901", None),
+        ("12345²7890", None),
+        ("", None),
+        ("case 1234567890", None),
+    ],
+)
+def test_one_parser_reads_a_typed_case_id(typed, expected):
+    from cases.validators import parse_case_id
+
+    assert parse_case_id(typed) == expected

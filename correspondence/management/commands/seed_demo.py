@@ -9,6 +9,7 @@ are public.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -253,7 +254,7 @@ class Command(BaseCommand):
         return len(cases)
 
     @staticmethod
-    def _story(state: str) -> list[tuple[str, str]]:
+    def _story(state: str) -> Sequence[tuple[str, str]]:
         seller, support = Message.Direction.FROM_SELLER, Message.Direction.FROM_SUPPORT
         opened = (seller, CaseState.OPEN)
         return {
