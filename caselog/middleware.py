@@ -28,6 +28,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from correspondence.models import MAX_ATTACHMENTS
+from correspondence.rules import MAX_BODY_LENGTH, max_attachment_bytes
+
 logger = logging.getLogger(__name__)
 
 _CHUNK = 64 * 1024
@@ -42,9 +45,6 @@ _BACK_TO = {
 
 def max_request_bytes() -> int:
     """The largest body a valid form can need: 3 files at the size limit, plus the fields."""
-    from correspondence.models import MAX_ATTACHMENTS
-    from correspondence.rules import max_attachment_bytes
-
     return (
         MAX_ATTACHMENTS * max_attachment_bytes()
         + (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
@@ -76,9 +76,6 @@ def _discard_body(request: HttpRequest, limit: int) -> None:
 
 def _reason(error: Exception | None) -> str:
     """What was actually wrong with the body, in the user's words."""
-    from correspondence.models import MAX_ATTACHMENTS
-    from correspondence.rules import MAX_BODY_LENGTH, max_attachment_bytes
-
     if isinstance(error, TooManyFilesSent):
         return ngettext(
             "You sent more files than a message can carry, so nothing was saved. "
