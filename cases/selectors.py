@@ -1,7 +1,12 @@
-"""Reads of the case log, for the HTML page and the CSV export alike.
+"""Reads of cases (writes are `cases.services`).
 
-Both call `case_log`, so the export is always exactly what the log displays:
-the cases visible to the user → the FilterSet → the default view → the sort.
+- The case log, for the HTML page and the CSV export alike: both call
+  `case_log`, so the export is always exactly what the log displays: the cases
+  visible to the user → the FilterSet → the default view → the sort.
+- The team page: an account's members, its open cases by owner, the addresses
+  only on CC lists, and what a hand-off would change (`cases_hand_off_plan`,
+  also read under lock by the hand-off service).
+- The timers' candidates (`case_timer_ids`).
 """
 
 from __future__ import annotations
