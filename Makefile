@@ -11,7 +11,7 @@ PORT ?= 8000
 help:
 	@echo "make run    set everything up, load demo data and serve http://$(HOST):$(PORT)/"
 	@echo "make test   set everything up (Chromium too) and run the whole test suite"
-	@echo "make lint   ruff check + format check + mypy;  make format  reformat the code"
+	@echo "make lint   ruff check + format check + mypy + the layering contracts;  make format  reformat"
 	@echo "make bench  benchmark log, export, case page, admin, throughput at 1,000,000 cases,"
 	@echo "            then the full-text search at 100,000 cases x 5 messages"
 	@echo "make bench-peer  django-helpdesk beside caselog on the same 100,000 cases"
@@ -50,6 +50,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-logo
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -79,7 +79,8 @@ class QueuedEmailBackend(BaseEmailBackend):
     """A mailer that queues each message as a `deliver_email` task instead of sending it."""
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        from background.tasks import deliver_email, enqueue_on_commit
+        # Here, not at the top: background.tasks imports this module (a cycle).
+        from background.tasks import deliver_email, enqueue_on_commit  # noqa: PLC0415
 
         queued = 0
         for email in email_messages:

@@ -22,6 +22,8 @@ from django.tasks import Task
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from background.tasks import run_command
+
 logger = logging.getLogger(__name__)
 
 TICK = 15  # seconds between two looks at the schedule
@@ -56,8 +58,6 @@ def enqueue(entry: Every) -> None:
             raise TypeError(f"{entry.task} is not a task")
         task.enqueue()
     else:
-        from background.tasks import run_command
-
         run_command.enqueue(entry.command)
 
 

@@ -20,9 +20,11 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, router, transaction
-from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, Task, task, task_backends
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, Task, TaskResultStatus, task, task_backends
 from django.tasks.backends.immediate import ImmediateBackend
 from django.utils import timezone
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from background.mail import OUTGOING, describe, email_from_payload
 
@@ -47,12 +49,8 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 def queue_is_in_database(backend: Any) -> bool:
-    from django_tasks_db import DatabaseBackend
-
     if not isinstance(backend, DatabaseBackend):
         return False
-    from django_tasks_db.models import DBTaskResult
-
     return router.db_for_write(DBTaskResult) == DEFAULT_DB_ALIAS
 
 
@@ -133,9 +131,6 @@ def requeue_stalled_tasks() -> int:
     """
     if not queue_is_in_database(requeue_stalled_tasks.get_backend()):
         return 0
-    from django.tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     cutoff = timezone.now() - timedelta(seconds=settings.CASELOG_TASK_STALLED_AFTER)
     stalled = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
     count = stalled.update(status=TaskResultStatus.READY, started_at=None)

@@ -12,7 +12,6 @@ from django.views.generic import RedirectView
 
 from caselog import views as caselog_views
 from caselog.seller_pages import seller_page
-from cases import team as team_views
 from cases import views as case_views
 from correspondence import views as correspondence_views
 
@@ -44,8 +43,8 @@ case_patterns = [
 urlpatterns = [
     path("", login_not_required(RedirectView.as_view(pattern_name="cases:list"))),
     path("cases/", include((case_patterns, "cases"))),
-    path("team/", seller_page(team_views.team_index), name="team_index"),
-    path("team/<int:account_id>/", seller_page(team_views.team_detail), name="team"),
+    path("team/", seller_page(case_views.team_index), name="team_index"),
+    path("team/<int:account_id>/", seller_page(case_views.team_detail), name="team"),
     path(
         "attachments/<str:token>/",
         seller_page(correspondence_views.attachment_download),

@@ -1,23 +1,35 @@
-"""The case edit form: owner, CC list, short description.
+"""The forms of the `cases` app: the case edit form, the profile, the password
+reset, the team page's hand-off, and the agents' transfer and clear-escalation
+forms (the admin case page, `correspondence/admin.py`).
 
-A plain Form rather than a ModelForm: the write goes through
-`cases.services.case_update` (history rows, the stale-version check), and a
-ModelForm would copy the typed values onto the case instance while validating.
-The field rules are the ones the service applies (`cases.validators`).
+Plain Forms rather than ModelForms: every write goes through `cases.services`
+(history rows, the stale-version check), and a ModelForm would copy the typed
+values onto the case instance while validating. The field rules are the ones the
+services apply (`cases.validators`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, Case, User, available_time_zones
-from cases.services import account_member_emails, member_email_check
+from cases.models import (
+    MAX_CC,
+    SHORT_DESCRIPTION_MAX,
+    Case,
+    SupportTeam,
+    User,
+    available_time_zones,
+)
+from cases.selectors import account_member_emails
+from cases.services import member_email_check
 from cases.validators import clean_short_description, parse_cc_list
 
 
@@ -121,4 +133,62 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         label=gettext_lazy("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class HandOffForm(forms.Form):
+    from_email = forms.ChoiceField(label=gettext_lazy("Hand off the cases of"))
+    # An e-mail field, not a choice: a forged address gets the service's clear refusal.
+    to_email = forms.EmailField(label=gettext_lazy("To"), widget=forms.Select)
+
+    def __init__(
+        self,
+        *args: Any,
+        members: list[str],
+        former: list[str],
+        copied: Sequence[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.members = members
+        former_label = _("%(email)s (no longer an authorized user)")
+        copied_label = _("%(email)s (only on CC lists)")
+        cast(forms.ChoiceField, self.fields["from_email"]).choices = (
+            [(e, e) for e in members]
+            + [(e, former_label % {"email": e}) for e in former]
+            + [(e, copied_label % {"email": e}) for e in copied]
+        )
+        self.fields["to_email"].widget.choices = [(e, e) for e in members]
+        # EmailField gives its widget maxlength, which a <select> must not have (HTML).
+        self.fields["to_email"].widget.attrs.pop("maxlength", None)
+        self.fields["to_email"].help_text = _("Another authorized user of this account.")
+
+    def clean_to_email(self) -> str:
+        return member_email_check(self.cleaned_data["to_email"], members=self.members)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
+        if cleaned.get("from_email") and cleaned.get("from_email") == cleaned.get("to_email"):
+            raise ValidationError(_("Choose two different people."), code="same_person")
+        return cleaned
+
+
+class TransferForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Transfer to team"), queryset=SupportTeam.objects.all(), empty_label=None
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note (shown in the case history)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ClearEscalationForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("What was done (shown in the case history)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.dispatch import receiver
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_supported_language_variant, pgettext_lazy
@@ -506,8 +507,6 @@ class Case(models.Model):
         return f"{self.id} — {self.short_description}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("cases:detail", args=[self.id])
 
     @property

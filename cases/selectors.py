@@ -1,23 +1,40 @@
-"""Reads of the case log, for the HTML page and the CSV export alike.
+"""Reads of cases (writes are `cases.services`).
 
-Both call `case_log`, so the export is always exactly what the log displays:
-the cases visible to the user → the FilterSet → the default view → the sort.
+- The case log, for the HTML page and the CSV export alike: both call
+  `case_log`, so the export is always exactly what the log displays: the cases
+  visible to the user → the FilterSet → the default view → the sort.
+- The team page: an account's members, its open cases by owner, the addresses
+  only on CC lists, and what a hand-off would change (`cases_hand_off_plan`,
+  also read under lock by the hand-off service).
+- The timers' candidates (`case_timer_ids`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from cases.access import AnyUser, Viewer, as_viewer, cases_by_ids_for_page, cases_visible_to
 from cases.filters import CaseFilter, SortColumn, sort_columns
-from cases.models import Case, CaseView, Membership, expired_q
+from cases.models import (
+    WAITING_ON_SELLER,
+    Case,
+    CaseState,
+    CaseView,
+    Membership,
+    SellerAccount,
+    expired_q,
+)
+from cases.validators import normalize_email
 
 LOG_COLUMNS = ("id", "created_at", "state", "primary_email", "short_description", "resolved_at")
 # The page's rows also read what the table marks: who opened the case and whether
@@ -149,3 +166,121 @@ def case_log(
     if not narrowed:
         queryset = queryset.exclude(expired_q())
     return CaseLog(filterset=filterset, queryset=queryset, is_narrowed=narrowed, viewer=viewer)
+
+
+# --- the team page ------------------------------------------------------------
+
+
+def open_case_counts(user: Any, account: SellerAccount) -> dict[str, int]:
+    """The account's unresolved cases, counted by owner e-mail (the team page; one query)."""
+    rows = (
+        cases_visible_to(user)
+        .filter(account=account)
+        .exclude(state=CaseState.RESOLVED)
+        .values_list("primary_email")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def copied_only_emails(user: Any, account: SellerAccount, known: set[str]) -> list[str]:
+    """Addresses on the CC lists of the account's current cases that are neither an
+    authorized user nor an owner: a former colleague who owns nothing but is still
+    copied (and so still mailed), or an outside address. One query; no row per case."""
+    lists = (
+        cases_visible_to(user)
+        .filter(account=account)
+        .exclude(expired_q())
+        .exclude(cc_list=[])
+        .values_list("cc_list", flat=True)
+    )
+    return sorted({address for cc_list in lists.iterator() for address in cc_list} - known)
+
+
+# --- reads for the services and the team page ---------------------------------
+# Not through the access door: the caller has one account (checked) or acts for
+# no user (the timers).
+
+
+def account_member_emails(account_id: int) -> list[str]:
+    return sorted(
+        Membership.objects.filter(account_id=account_id).values_list("user__email", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class HandOffPlan:
+    """What a hand-off from `from_email` changes: cases it owns, CC lists it is on."""
+
+    from_email: str
+    owned: list[Case]
+    copied: list[Case]
+
+
+def _on_cc_list(email: str) -> Q:
+    """Cases whose CC list may hold `email` (callers check `email in case.cc_list`).
+
+    A lookup in the list's JSON text, quoted as a JSON string so that
+    "ann@x.de" does not match "joann@x.de". SQLite keeps JSON ASCII-escaped
+    ("m\\u00fcller.de"), PostgreSQL as typed ("müller.de"): both spellings are
+    looked for, so an address with any letter is found on both databases.
+    """
+    spellings = {json.dumps(email), json.dumps(email, ensure_ascii=False)}
+    condition = Q()
+    for spelling in spellings:
+        condition |= Q(cc_list__icontains=spelling)
+    return condition
+
+
+def cases_hand_off_plan(
+    *, account: SellerAccount, from_email: str, lock: bool = False
+) -> HandOffPlan:
+    """The account's cases a hand-off from `from_email` would change.
+
+    Expired cases are read-only records and keep their owner and CC list.
+    """
+    email = normalize_email(from_email)
+    # The account is the caller's (checked by the team page and by `cases_hand_off`).
+    queryset = (
+        Case.objects.filter(account=account)  # noqa: TID251
+        .filter(Q(primary_email=email) | _on_cc_list(email))
+        .exclude(expired_q())
+        .order_by("-created_at", "-id")
+    )
+    if lock:
+        queryset = queryset.select_for_update()
+    cases = list(queryset)
+    return HandOffPlan(
+        from_email=email,
+        owned=[case for case in cases if case.primary_email == email],
+        copied=[case for case in cases if email in case.cc_list],
+    )
+
+
+def announced_q() -> Q:
+    """Cases whose reminder went out (all of them when reminders are turned off)."""
+    if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:
+        return Q()
+    return Q(reminder_sent_at__isnull=False)
+
+
+def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
+    """(cases whose reminder is due, cases whose clock ran out), soonest first.
+
+    Only candidates: `case_claim_reminder` and `case_auto_resolve` decide under
+    a lock or a conditional update, so a case changed since is left alone.
+    """
+    # The timers act for no user: every account's cases.
+    running = Case.objects.filter(  # noqa: TID251
+        state__in=WAITING_ON_SELLER, auto_resolve_at__isnull=False
+    )
+    remind_by = now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS)
+    reminders = running.filter(reminder_sent_at__isnull=True, auto_resolve_at__lte=remind_by)
+    if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:  # reminders turned off
+        reminders = reminders.none()
+    ends = running.filter(announced_q(), auto_resolve_at__lte=now)
+    return (
+        list(reminders.order_by("auto_resolve_at").values_list("pk", flat=True)),
+        list(ends.order_by("auto_resolve_at").values_list("pk", flat=True)),
+    )

@@ -8,8 +8,7 @@ does not allow.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,21 +30,26 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseHistory,
-    CaseSearchEntry,
-    CaseSearchTerm,
     CaseState,
     CaseView,
     EscalationReason,
-    Membership,
     SellerAccount,
     SupportTeam,
     Turn,
     User,
-    expired_q,
     new_case_id,
     validate_time_zone,
 )
-from cases.search import case_terms, entry_text
+from cases.search_index import (
+    case_search_description_update,
+    case_search_index_new,
+    case_search_terms_refresh,
+)
+from cases.selectors import (
+    account_member_emails,
+    announced_q,
+    cases_hand_off_plan,
+)
 from cases.validators import clean_short_description, normalize_email, parse_cc_list
 
 
@@ -66,12 +70,6 @@ class StaleCaseError(Exception):
 class RepeatedSaveError(StaleCaseError):
     """The form was sent again (a double click, a resubmit) after its first send had
     saved exactly these values: nothing to refuse, and nothing more to write."""
-
-
-def account_member_emails(account_id: int) -> list[str]:
-    return sorted(
-        Membership.objects.filter(account_id=account_id).values_list("user__email", flat=True)
-    )
 
 
 def check_member(user: AnyUser, account_id: int) -> None:
@@ -149,10 +147,7 @@ def case_create(
     else:  # pragma: no cover - ten collisions in 9e9 ids
         raise RuntimeError("could not allocate a case ID")
     _record(case=case, actor=opened_by, field=CaseHistory.Field.STATE, old="", new=case.state)
-    CaseSearchEntry.objects.create(
-        id=CaseSearchEntry.key(case.pk, 0), case=case, subject=short_description
-    )
-    _search_terms_add(case.pk, case_terms(description=short_description, email=owner, texts=[]))
+    case_search_index_new(case_id=case.pk, description=short_description, email=owner)
     return case
 
 
@@ -390,31 +385,6 @@ def case_clear_escalation(*, case: Case, actor: User, note: str) -> Case:
 MIN_NOTICE = timedelta(days=1)
 
 
-def _announced() -> Q:
-    """Cases whose reminder went out (all of them when reminders are turned off)."""
-    if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:
-        return Q()
-    return Q(reminder_sent_at__isnull=False)
-
-
-def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
-    """(cases whose reminder is due, cases whose clock ran out), soonest first.
-
-    Only candidates: `case_claim_reminder` and `case_auto_resolve` decide under
-    a lock or a conditional update, so a case changed since is left alone.
-    """
-    running = Case.objects.filter(state__in=WAITING_ON_SELLER, auto_resolve_at__isnull=False)
-    remind_by = now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS)
-    reminders = running.filter(reminder_sent_at__isnull=True, auto_resolve_at__lte=remind_by)
-    if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:  # reminders turned off
-        reminders = reminders.none()
-    ends = running.filter(_announced(), auto_resolve_at__lte=now)
-    return (
-        list(reminders.order_by("auto_resolve_at").values_list("pk", flat=True)),
-        list(ends.order_by("auto_resolve_at").values_list("pk", flat=True)),
-    )
-
-
 def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
     """Take the reminder of `case_id` for sending, once: a conditional update, so two
     runs of the timers at once cannot both send it. None when it is not due (any more)."""
@@ -443,7 +413,9 @@ def case_auto_resolve(
     with transaction.atomic():
         locked = (
             Case.objects.select_for_update()
-            .filter(_announced(), pk=case_id, state__in=WAITING_ON_SELLER, auto_resolve_at__lte=now)
+            .filter(
+                announced_q(), pk=case_id, state__in=WAITING_ON_SELLER, auto_resolve_at__lte=now
+            )
             .first()
         )
         if locked is None or locked.is_expired:
@@ -508,87 +480,12 @@ def case_update(
             locked.version = F("version") + 1
             locked.save(update_fields=[*new_values.keys(), "version"])
             locked.refresh_from_db(fields=["version"])
-            CaseSearchEntry.objects.update_or_create(
-                case=locked,
-                message_id=None,
-                defaults={"subject": locked.short_description},
-                create_defaults={
-                    "id": CaseSearchEntry.key(locked.pk, 0),
-                    "subject": locked.short_description,
-                },
-            )
-            case_search_terms_refresh(case_ids=[locked.pk])
+            case_search_description_update(case_id=locked.pk, description=locked.short_description)
         owner_changed = any(c.field == CaseHistory.Field.PRIMARY_EMAIL for c in changes)
         if owner_changed and on_owner_change is not None:
             transaction.on_commit(lambda: on_owner_change([locked]))
     case.__dict__.update({k: getattr(locked, k) for k in [*new_values.keys(), "version"]})
     return changes
-
-
-def case_search_entry_add(
-    *, case_id: int, message_id: int, subject: str, body: str, file_names: list[str]
-) -> CaseSearchEntry:
-    """Index a message's text for the log's search. Call in the message's transaction.
-
-    The entry takes the case's next ordinal (see `CaseSearchEntry.key`): the case
-    row is locked first, so two messages posted to one case at once queue here
-    (`case_transition` takes the same lock later in the transaction anyway).
-    """
-    Case.objects.select_for_update().filter(pk=case_id).values_list("pk").first()
-    first = CaseSearchEntry.key(case_id, 0)
-    last = (
-        CaseSearchEntry.objects.filter(id__gte=first, id__lte=first | CaseSearchEntry.ORDINAL_MASK)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
-    entry = CaseSearchEntry.objects.create(
-        id=CaseSearchEntry.key(case_id, 1 if last is None else (last - first) + 1),
-        case_id=case_id,
-        message_id=message_id,
-        subject=subject,
-        body=body,
-        file_names=" ".join(file_names),
-    )
-    text = entry_text(entry.subject, entry.body, entry.file_names)
-    _search_terms_add(case_id, case_terms(description="", email="", texts=[text]))
-    return entry
-
-
-def _search_terms_add(case_id: int, terms: set[str]) -> None:
-    # A case's terms are a set: a term it already has is skipped by the database.
-    CaseSearchTerm.objects.bulk_create(
-        [CaseSearchTerm(term=term, case_id=case_id) for term in terms],
-        batch_size=500,
-        ignore_conflicts=True,
-    )
-
-
-def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
-    """Build the search terms of `case_ids` again from their entries and owners.
-
-    For a change that can take terms away (a description edited, an owner
-    replaced) and for the rebuild; posting a message only adds its terms. One
-    transaction: a case shows its old terms or its new ones, never none.
-    """
-    case_ids = list(case_ids)
-    texts: dict[int, list[str]] = {}
-    with transaction.atomic():
-        entries = CaseSearchEntry.objects.filter(case_id__in=case_ids, message_id__isnull=False)
-        for case_id, subject, body, names in entries.values_list(
-            "case_id", "subject", "body", "file_names"
-        ):
-            texts.setdefault(case_id, []).append(entry_text(subject, body, names))
-        rows = [
-            CaseSearchTerm(term=term, case_id=pk)
-            for pk, description, email in Case.objects.filter(pk__in=case_ids).values_list(
-                "pk", "short_description", "primary_email"
-            )
-            for term in case_terms(description=description, email=email, texts=texts.get(pk, []))
-        ]
-        CaseSearchTerm.objects.filter(case_id__in=case_ids).delete()
-        CaseSearchTerm.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
 
 
 def case_mark_seen(*, user: User, case: Case) -> None:
@@ -604,59 +501,11 @@ def case_mark_seen(*, user: User, case: Case) -> None:
 
 
 @dataclass(frozen=True)
-class HandOffPlan:
-    """What a hand-off from `from_email` changes: cases it owns, CC lists it is on."""
-
-    from_email: str
-    owned: list[Case]
-    copied: list[Case]
-
-
-@dataclass(frozen=True)
 class HandOffSummary:
     from_email: str
     to_email: str
     moved: int
     cc_removed: int
-
-
-def _on_cc_list(email: str) -> Q:
-    """Cases whose CC list may hold `email` (callers check `email in case.cc_list`).
-
-    A lookup in the list's JSON text, quoted as a JSON string so that
-    "ann@x.de" does not match "joann@x.de". SQLite keeps JSON ASCII-escaped
-    ("m\\u00fcller.de"), PostgreSQL as typed ("müller.de"): both spellings are
-    looked for, so an address with any letter is found on both databases.
-    """
-    spellings = {json.dumps(email), json.dumps(email, ensure_ascii=False)}
-    condition = Q()
-    for spelling in spellings:
-        condition |= Q(cc_list__icontains=spelling)
-    return condition
-
-
-def cases_hand_off_plan(
-    *, account: SellerAccount, from_email: str, lock: bool = False
-) -> HandOffPlan:
-    """The account's cases a hand-off from `from_email` would change.
-
-    Expired cases are read-only records and keep their owner and CC list.
-    """
-    email = normalize_email(from_email)
-    queryset = (
-        Case.objects.filter(account=account)
-        .filter(Q(primary_email=email) | _on_cc_list(email))
-        .exclude(expired_q())
-        .order_by("-created_at", "-id")
-    )
-    if lock:
-        queryset = queryset.select_for_update()
-    cases = list(queryset)
-    return HandOffPlan(
-        from_email=email,
-        owned=[case for case in cases if case.primary_email == email],
-        copied=[case for case in cases if email in case.cc_list],
-    )
 
 
 def cases_hand_off(
@@ -717,40 +566,6 @@ def cases_hand_off(
         moved=len(plan.owned),
         cc_removed=len(plan.copied),
     )
-
-
-def case_search_entries_rebuild(
-    *, case_ids: list[int], messages: Iterable[tuple[int, int, str, str, list[str]]]
-) -> int:
-    """Re-index `case_ids` from scratch: their descriptions and the given messages.
-
-    `messages` yields (case_id, message_id, subject, body, file_names). For data
-    written in bulk (demo data, imports); posting a message indexes it by itself.
-    """
-    with transaction.atomic():
-        CaseSearchEntry.objects.filter(case_id__in=case_ids).delete()
-        entries = [
-            CaseSearchEntry(id=CaseSearchEntry.key(pk, 0), case_id=pk, subject=description)
-            for pk, description in Case.objects.filter(pk__in=case_ids).values_list(
-                "pk", "short_description"
-            )
-        ]
-        ordinals: dict[int, int] = {}
-        for case_id, message_id, subject, body, names in sorted(messages, key=lambda m: m[1]):
-            ordinals[case_id] = ordinals.get(case_id, 0) + 1
-            entries.append(
-                CaseSearchEntry(
-                    id=CaseSearchEntry.key(case_id, ordinals[case_id]),
-                    case_id=case_id,
-                    message_id=message_id,
-                    subject=subject,
-                    body=body,
-                    file_names=" ".join(names),
-                )
-            )
-        CaseSearchEntry.objects.bulk_create(entries, batch_size=2000)
-        case_search_terms_refresh(case_ids=case_ids)
-    return len(entries)
 
 
 def user_set_preferences(*, user: User, language: str, time_zone: str) -> list[str]:

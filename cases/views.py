@@ -1,25 +1,48 @@
+"""The seller pages of the `cases` app: the log and its export, the help page,
+the case edit form, the profile, and the team page (the account's users and the
+hand-off). The case page itself shows the thread: `correspondence/views.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases.access import AuthenticatedHttpRequest, get_case_for_user, viewer_for
+from cases.access import (
+    AuthenticatedHttpRequest,
+    Viewer,
+    accounts_of,
+    get_case_for_user,
+    viewer_for,
+)
 from cases.attention import decorate_log_rows
-from cases.display import log_rows_html
+from cases.display import date_texts, log_rows_html, url_builder
 from cases.export import csv_export_response
 from cases.filters import filter_chips
-from cases.forms import CaseEditForm, ProfileForm
-from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState
-from cases.selectors import case_log
+from cases.forms import CaseEditForm, HandOffForm, ProfileForm
+from cases.models import STATE_BADGES, STATE_MEANINGS, Case, CaseState, SellerAccount
+from cases.selectors import (
+    account_member_emails,
+    case_log,
+    cases_hand_off_plan,
+    copied_only_emails,
+    open_case_counts,
+)
 from cases.services import (
     RepeatedSaveError,
     StaleCaseError,
     case_update,
+    cases_hand_off,
     user_set_preferences,
 )
 from correspondence.notifications import notify_new_owner
@@ -33,7 +56,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     log = case_log(viewer=viewer, params=request.GET)
     page = log.page(request.GET.get("page"))
     search_text = getattr(log.filterset.form, "cleaned_data", {}).get("q") or ""
-    page.object_list = decorate_log_rows(viewer, list(page.object_list), search_text=search_text)
+    rows = decorate_log_rows(list(page.object_list), search_text=search_text)
+    page.object_list = _with_display(rows)
     return render(
         request,
         "cases/case_list.html",
@@ -47,6 +71,35 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
+
+
+_URL_SLOT = 9876543210123  # reversed once, then replaced by each case ID
+
+
+def _with_display(rows: list[Case]) -> list[Case]:
+    """What the table shows of each row, computed once per page (`_case_table.html`):
+
+    `created_iso`/`created_text` (the two `|date` of the creation date), the same
+    of the last activity, `url` (`get_absolute_url` without a `reverse()` per
+    row), and the state badge's `state_label`, `state_title`, `badge_class`
+    (`get_state_display`, `state_meaning`, `state_badge`), translated once per state.
+    """
+    texts = date_texts()
+    url = url_builder("cases:detail", _URL_SLOT)
+    states: dict[str, tuple[str, str, str]] = {}
+    for case in rows:
+        case.created_iso, case.created_text = texts(case.created_at)
+        case.activity_iso, case.activity_text = texts(case.last_activity_at)
+        case.url = url(case.pk)
+        state = states.get(case.state)
+        if state is None:
+            state = states[case.state] = (
+                case.get_state_display(),
+                case.state_meaning,
+                case.state_badge,
+            )
+        case.state_label, case.state_title, case.badge_class = state
+    return rows
 
 
 @require_GET
@@ -127,3 +180,66 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return response
     return render(request, "registration/profile.html", {"form": form})
+
+
+def _account_for(viewer: Viewer, account_id: int) -> SellerAccount:
+    """The user's own account, or the same 404 as a missing one."""
+    account = accounts_of(viewer).filter(pk=account_id).first()
+    if account is None:
+        raise Http404("No such account.")
+    return account
+
+
+@require_GET
+def team_index(request: AuthenticatedHttpRequest) -> HttpResponse:
+    accounts = list(accounts_of(viewer_for(request)))
+    if len(accounts) == 1:
+        return redirect("team", accounts[0].pk)
+    return render(request, "cases/team_index.html", {"accounts": accounts})
+
+
+@require_http_methods(["GET", "POST"])
+def team_detail(request: AuthenticatedHttpRequest, account_id: int) -> HttpResponse:
+    viewer = viewer_for(request)
+    account = _account_for(viewer, account_id)
+    members = account_member_emails(account.pk)
+    counts = open_case_counts(viewer, account)
+    former = sorted(email for email in counts if email not in members)
+    copied = copied_only_emails(viewer, account, {*members, *former})
+    form = HandOffForm(request.POST or None, members=members, former=former, copied=copied)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "confirm" not in request.POST:
+            plan = cases_hand_off_plan(account=account, from_email=data["from_email"])
+            return render(
+                request,
+                "cases/team_confirm.html",
+                {"account": account, "form": form, "plan": plan, "to_email": data["to_email"]},
+            )
+        try:
+            summary = cases_hand_off(
+                account=account, actor=request.user, on_owner_change=notify_new_owner, **data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, hand_off_message(summary))
+            return redirect("team", account.pk)
+    people = [(email, counts.get(email, 0), "member") for email in members]
+    people += [(email, counts[email], "former") for email in former]
+    people += [(email, 0, "copied") for email in copied]
+    return render(request, "cases/team.html", {"account": account, "people": people, "form": form})
+
+
+def hand_off_message(summary: Any) -> str:
+    moved = ngettext(
+        "%(count)d case handed from %(from)s to %(to)s",
+        "%(count)d cases handed from %(from)s to %(to)s",
+        summary.moved,
+    ) % {"count": summary.moved, "from": summary.from_email, "to": summary.to_email}
+    removed = ngettext(
+        "%(from)s removed from %(count)d CC list",
+        "%(from)s removed from %(count)d CC lists",
+        summary.cc_removed,
+    ) % {"count": summary.cc_removed, "from": summary.from_email}
+    return _("%(moved)s; %(removed)s.") % {"moved": moved, "removed": removed}

@@ -1,15 +1,52 @@
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest
+"""The agent's pages in the admin: the case list and the case page, with the
+thread, the reply form, saved replies and the actions (reopen, resolve, transfer,
+clear escalation); the attachment download; the saved replies.
+
+The case page lives here, not in `cases/admin.py`, because it is where the two
+apps meet (as the seller's case page does, in `correspondence/views.py`):
+`correspondence` builds on `cases`, never the reverse, so the page that needs
+both is composed on this side. The pieces that need only cases (the history
+inline, the list filters, the transfer and clear-escalation forms) come from
+`cases`; every write goes through the services of either app.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from cases.access import is_support_staff
+from cases.access import get_case_for_support, is_support_staff
+from cases.admin import CaseHistoryInline, EscalatedFilter, OverdueFilter, TurnFilter
+from cases.export import csv_export_response
+from cases.forms import ClearEscalationForm, TransferForm
+from cases.models import Case, CaseEvent
+from cases.search import filter_cases
+from cases.services import CaseStateError, case_clear_escalation
+from correspondence.forms import SupportReplyForm, reply_post
 from correspondence.models import Attachment, Message, SavedReply
+from correspondence.notifications import recipient_language
 from correspondence.selectors import attachments_for_support
+from correspondence.services import (
+    DuplicateSubmissionError,
+    case_transition_notify_seller,
+)
 from correspondence.views import attachment_response
 
 
@@ -111,3 +148,344 @@ class SavedReplyAdmin(admin.ModelAdmin):
     @admin.display(description=_("in French"), boolean=True)
     def has_french(self, reply: SavedReply) -> bool:
         return bool(reply.body_fr.strip())
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "short_description",
+        "state",
+        "waiting",
+        "flags",
+        "support_team",
+        "account",
+        "primary_email",
+        "created_at",
+        "last_activity_at",
+    ]
+    list_display_links = ["id", "short_description"]
+    list_filter = [
+        "state",
+        TurnFilter,
+        OverdueFilter,
+        EscalatedFilter,
+        "answer_not_accepted",
+        "support_team",
+        ("created_at", admin.DateFieldListFilter),
+        "account",
+    ]
+    # Shows the search box; the search itself is `get_search_results` (cases.search).
+    search_fields = ["=id", "primary_email", "short_description"]
+    search_help_text = _(
+        "Case ID (whole or its first 4 digits or more), the owner's e-mail (whole or "
+        "its beginning), or words of the description or of any message."
+    )
+    date_hierarchy = "created_at"
+    list_select_related = ["support_team", "account"]
+    list_per_page = 50
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts cost a full scan at 1M cases
+    # Who has waited longest first; cases on nobody's or the seller's turn after.
+    ordering = [F("waiting_since").asc(nulls_last=True), "id"]
+    actions = ["reopen_cases", "resolve_cases", "transfer_cases"]
+    change_form_template = "admin/cases/case/change_form.html"
+    readonly_fields = (
+        "id",
+        "account",
+        "created_at",
+        "state",
+        "primary_email",
+        "cc_addresses",
+        "short_description",
+        "support_team",
+        "last_activity_at",
+        "resolved_at",
+        "waiting_since",
+        "auto_resolve_at",
+        "answer_not_accepted",
+        "escalation",
+    )
+    fields = readonly_fields
+    # The seller's page of a case serves its account's members only: no link there.
+    view_on_site = False
+    # The thread (newest first), then the history.
+    inlines = [MessageInline, CaseHistoryInline]
+
+    @admin.display(description=_("waiting since"), ordering="waiting_since")
+    def waiting(self, case: Case) -> str:
+        if case.waiting_since is None:
+            return "—"
+        text = formats.date_format(timezone.localtime(case.waiting_since), "SHORT_DATETIME_FORMAT")
+        if case.is_overdue:
+            return format_html('{} <strong class="overdue">{}</strong>', text, _("overdue"))
+        return text
+
+    @admin.display(description=_("flags"))
+    def flags(self, case: Case) -> str:
+        marks = []
+        if case.is_escalated:
+            marks.append(str(_("escalated")))
+        if case.answer_not_accepted:
+            marks.append(str(_("answer not accepted")))
+        return ", ".join(marks) or "—"
+
+    @admin.display(description=_("escalation"))
+    def escalation(self, case: Case) -> str:
+        if not case.is_escalated:
+            return "—"
+        when = formats.date_format(timezone.localtime(case.escalated_at), "SHORT_DATETIME_FORMAT")
+        reason = case.get_escalation_reason_display()
+        return f"{when}: {reason}" + (f" — {case.escalation_text}" if case.escalation_text else "")
+
+    @admin.display(description=_("CC list"))
+    def cc_addresses(self, case: Case) -> str:
+        return ", ".join(case.cc_list) or "—"
+
+    def get_search_results(self, request, queryset, search_term):
+        # The seller's log and the agents share one definition of a match
+        # (`cases.search`), plus the owner's e-mail, exact or as a prefix, through
+        # the term index (a substring of an e-mail would need a full scan).
+        if not search_term.strip():
+            return queryset, False
+        return filter_cases(queryset, search_term, owner_email=True), False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # cases change only through the actions below
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_act_permission(self, request) -> bool:
+        return request.user.has_perm("cases.act_on_case")
+
+    # --- actions, from the list and from the case page --------------------
+
+    def _apply(self, request, cases, event: str, *, team=None, note: str = "") -> int:
+        done = 0
+        for case in cases:
+            try:
+                case_transition_notify_seller(
+                    case=case, event=event, actor=request.user, team=team, note=note
+                )
+            except CaseStateError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d case: %(action)s.",
+                    "%(count)d cases: %(action)s.",
+                    done,
+                )
+                % {"count": done, "action": CaseEvent(event).label},
+                messages.SUCCESS,
+            )
+        return done
+
+    @admin.action(description=_("Reopen selected resolved cases"), permissions=["act"])
+    def reopen_cases(self, request, queryset) -> None:
+        self._apply(request, queryset, CaseEvent.REOPENED)
+
+    @admin.action(description=_("Resolve selected cases…"), permissions=["act"])
+    def resolve_cases(self, request, queryset) -> TemplateResponse | None:
+        if "apply" in request.POST:
+            self._apply(request, queryset, CaseEvent.RESOLVED)
+            return None
+        return self._confirm_page(request, list(queryset), from_list=True)
+
+    def _confirm_page(self, request, cases, *, from_list: bool) -> TemplateResponse:
+        """Resolving ends the conversation (and e-mails the sellers): asked first."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Resolve cases"),
+            "opts": self.model._meta,
+            "cases": cases,
+            "from_list": from_list,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cases/case/resolve_confirm.html", context)
+
+    @admin.action(description=_("Transfer selected cases to a team…"), permissions=["act"])
+    def transfer_cases(self, request, queryset) -> TemplateResponse | None:
+        form = TransferForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._apply(
+                request,
+                queryset,
+                CaseEvent.TRANSFERRED,
+                team=form.cleaned_data["team"],
+                note=form.cleaned_data["note"],
+            )
+            return None
+        return self._transfer_page(request, form, list(queryset), from_list=True)
+
+    def _transfer_page(self, request, form, cases, *, from_list: bool) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Transfer cases to another team"),
+            "opts": self.model._meta,
+            "form": form,
+            "cases": cases,
+            "from_list": from_list,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/cases/case/transfer.html", context)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:case_id>/act/<str:event>/",
+                view(self.act_view),
+                name="cases_case_act",
+            ),
+            path(
+                "<int:case_id>/reply/",
+                view(self.reply_view),
+                name="cases_case_reply",
+            ),
+            path(
+                "<int:case_id>/resolve/",
+                view(self.resolve_view),
+                name="cases_case_resolve",
+            ),
+            path(
+                "<int:case_id>/clear-escalation/",
+                view(self.clear_escalation_view),
+                name="cases_case_clear_escalation",
+            ),
+            path(
+                "<int:case_id>/transfer/",
+                view(self.transfer_view),
+                name="cases_case_transfer",
+            ),
+            path("export.csv", view(self.export_view), name="cases_case_export"),
+            *urls,
+        ]
+
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
+        """The filtered, sorted case list as CSV: the seller export's columns and rules
+        (`cases.export`), every matching case, not only the page shown."""
+        if request.method != "GET" or not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # What the list itself does with a filter it cannot apply.
+            return HttpResponseRedirect(f"{reverse('admin:cases_case_changelist')}?{ERROR_FLAG}=1")
+        return csv_export_response(changelist.get_queryset(request))
+
+    def _case_or_404(self, request, case_id: int) -> Case:
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        return get_case_for_support(request.user, case_id)
+
+    def act_view(self, request, case_id: int, event: str) -> HttpResponseRedirect:
+        case = self._case_or_404(request, case_id)
+        if request.method != "POST" or event not in {CaseEvent.REOPENED, CaseEvent.RESOLVED}:
+            raise PermissionDenied
+        self._apply(request, [case], event)
+        return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+
+    def resolve_view(self, request, case_id: int) -> HttpResponse:
+        """The confirmation before the case page's Resolve (it posts to `act_view`)."""
+        case = self._case_or_404(request, case_id)
+        return self._confirm_page(request, [case], from_list=False)
+
+    def clear_escalation_view(self, request, case_id: int) -> HttpResponse:
+        case = self._case_or_404(request, case_id)
+        form = ClearEscalationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case_clear_escalation(case=case, actor=request.user, note=form.cleaned_data["note"])
+            except CaseStateError as error:
+                self.message_user(request, error.message, messages.WARNING)
+            else:
+                self.message_user(request, _("The escalation was cleared."), messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Clear the escalation of case %(id)s") % {"id": case.pk},
+            "opts": self.model._meta,
+            "original": case,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/clear_escalation.html", context)
+
+    def transfer_view(self, request, case_id: int) -> HttpResponse:
+        case = self._case_or_404(request, case_id)
+        form = TransferForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            self._apply(
+                request,
+                [case],
+                CaseEvent.TRANSFERRED,
+                team=form.cleaned_data["team"],
+                note=form.cleaned_data["note"],
+            )
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        return self._transfer_page(request, form, [case], from_list=False)
+
+    def reply_view(self, request, case_id: int) -> HttpResponse:
+        """The reply form: the same form and message service as the seller side."""
+        case = self._case_or_404(request, case_id)
+        form = SupportReplyForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid() and self._post_reply(request, case, form):
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reply to case %(id)s") % {"id": case.pk},
+            "opts": self.model._meta,
+            "original": case,
+            "reply_form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/reply.html", context)
+
+    def _post_reply(self, request, case: Case, form) -> bool:
+        try:
+            reply_post(
+                form, case=case, author=request.user, direction=Message.Direction.FROM_SUPPORT
+            )
+        except DuplicateSubmissionError:
+            self.message_user(request, _("This reply was already sent."), messages.INFO)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return False
+        except CaseStateError as error:
+            form.add_error(None, error.message)
+            return False
+        else:
+            self.message_user(request, _("Your reply was sent to the seller."), messages.SUCCESS)
+        return True
+
+    def _saved_replies(self, request, case_id) -> tuple[list, dict[str, str]]:
+        """The saved replies an agent may start from, and the reply form's initial
+        text when one was picked (`?saved=<id>`), in the case owner's language."""
+        if not request.user.has_perm("correspondence.view_savedreply"):
+            return [], {}
+        replies = list(SavedReply.objects.all())
+        picked = next((r for r in replies if str(r.pk) == request.GET.get("saved")), None)
+        if picked is None:
+            return replies, {}
+        case = get_case_for_support(request.user, case_id)
+        return replies, {"body": picked.body_in(recipient_language(case.primary_email))}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        can_act = self.has_act_permission(request)
+        saved, initial = self._saved_replies(request, object_id) if can_act else ([], {})
+        extra_context = {
+            **(extra_context or {}),
+            "can_act": can_act,
+            "events": CaseEvent,
+            "reply_form": SupportReplyForm(initial=initial) if can_act else None,
+            "saved_replies": saved,
+            "saved_picked": request.GET.get("saved", ""),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -12,9 +12,9 @@ mail as a task (`background.mail`), and the worker delivers it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,9 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.models import Case, CaseEvent, available_time_zones
-
-if TYPE_CHECKING:
-    from correspondence.models import Message
+from correspondence.models import Message
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +116,6 @@ def recipient_language(email: str) -> str:
 def recipient_preferences(email: str) -> tuple[str, str]:
     """(language, time zone) the user with this e-mail chose on the site, else the
     site's defaults (an unknown zone falls back to the site's too)."""
-    from django.contrib.auth import get_user_model
-
     chosen = (
         get_user_model()
         .objects.filter(email__iexact=email)

@@ -25,15 +25,14 @@ from django.utils.translation import gettext as _
 
 from background.tasks import queue_with_transaction
 from cases.access import get_case_for_user
-from cases.models import Case, CaseEvent, SellerAccount, User
+from cases.models import Case, CaseEvent, SellerAccount, SupportTeam, User
+from cases.search_index import case_search_entries_rebuild, case_search_entry_add
+from cases.selectors import case_timer_ids
 from cases.services import (
     CaseStateError,
     case_auto_resolve,
     case_claim_reminder,
     case_create,
-    case_search_entries_rebuild,
-    case_search_entry_add,
-    case_timer_ids,
     case_transition,
     check_member,
 )
@@ -251,6 +250,27 @@ def case_open(
         _check_token(client_token)
         raise
     return message
+
+
+def case_transition_notify_seller(
+    *,
+    case: Case,
+    event: str,
+    actor: Any,
+    team: SupportTeam | None = None,
+    note: str = "",
+) -> Case:
+    """An agent's move (reopen, resolve, transfer), then the seller is told.
+
+    `case_transition` checks and records the move; the e-mail to the owner (CC
+    list copied) is queued in the same transaction (`queue_with_transaction`), so
+    a move is never saved without its e-mail, nor an e-mail queued for a move
+    that rolled back. Raises `CaseStateError` as `case_transition` does.
+    """
+    with transaction.atomic():
+        fresh = case_transition(case=case, event=event, actor=actor, team=team, note=note)
+        queue_with_transaction(lambda: notify_seller(fresh, event))
+    return fresh
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cases.models import Case, CaseHistory, CaseState, Membership, SellerAccount
-from cases.services import cases_hand_off, cases_hand_off_plan
+from cases.selectors import cases_hand_off_plan
+from cases.services import cases_hand_off
 from tests.conftest import make_case, make_user
 
 

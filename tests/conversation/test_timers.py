@@ -12,7 +12,8 @@ from django.db import connection
 from django.utils import timezone
 
 from cases.models import CaseHistory, CaseState
-from cases.services import case_claim_reminder, case_keep_open, case_timer_ids
+from cases.selectors import case_timer_ids
+from cases.services import case_claim_reminder, case_keep_open
 from correspondence import services
 from correspondence.models import Message
 from correspondence.services import case_timers_run

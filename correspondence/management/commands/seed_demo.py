@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
@@ -154,8 +155,6 @@ class Command(BaseCommand):
                 users[email] = self._user(User, email, SELLER_PASSWORD)
         agent = self._user(User, "agent@example.com", AGENT_PASSWORD, is_staff=True)
         self._user(User, "admin@example.com", ADMIN_PASSWORD, is_staff=True, is_superuser=True)
-        from django.contrib.auth.models import Group
-
         group = Group.objects.filter(name="Support agents").first()
         if group is not None:
             agent.groups.add(group)
