@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = _parse_args(argv)
     # STATIC_ROOT is only filled by collectstatic; whitenoise warns about it.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    embedded = setup_django(args)
+    embedded = setup_django(args.db)
 
     from django.db import connection
     from django.test.utils import override_settings

@@ -51,15 +51,19 @@ def start_django(db: str | None, default_db: Path) -> None:
     django.setup()
 
 
-def setup_django(args: argparse.Namespace) -> bool:
-    """Configure and start Django once. Returns True when Django was already running."""
+def setup_django(db: str | None) -> bool:
+    """Start Django once on the bench database. Returns True when Django was already running.
+
+    `db` is bench_log.py's --db: a SQLite file or a database URL (else DATABASE_URL,
+    else benchmarks/.data/bench.sqlite3).
+    """
     from django.apps import apps
 
     if apps.ready:
         return True
     os.environ["MEDIA_ROOT"] = str(DATA_DIR / "media")
     os.environ["EMAIL_URL"] = "locmem://"  # the replies' notifications stay in memory
-    start_django(args.db, DEFAULT_DB)
+    start_django(db, DEFAULT_DB)
     return False
 
 
