@@ -19,13 +19,17 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+from bench.setup import start_django  # noqa: E402 - importable once BENCH_DIR is on the path
+from bench.timing import stats, timed  # noqa: E402
+
 DEFAULT_DB = BENCH_DIR / ".data" / "bench_search.sqlite3"
 ACCOUNT = "Search Shop"
 EMAIL = "search-seller@bench.example"
@@ -70,25 +74,8 @@ AGENT = "search-agent@bench.example"
 
 
 def setup(db: str | None) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "caselog.settings"
-    os.environ["DJANGO_DEBUG"] = "1"
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    if db:
-        os.environ["DATABASE_URL"] = db if "://" in db else f"sqlite:///{db}"
-    elif not os.environ.get("DATABASE_URL"):
-        DEFAULT_DB.parent.mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{DEFAULT_DB}"
-    if os.environ["DATABASE_URL"].rstrip("/").endswith("/test"):
-        raise SystemExit("refusing to use the database named 'test'")
-    if str(BENCH_DIR) not in sys.path:
-        sys.path.insert(0, str(BENCH_DIR))
-    import bench_database
-
-    bench_database.ensure_database(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
+    start_django(db, DEFAULT_DB)
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -226,14 +213,13 @@ def measure(repeat: int) -> list[tuple[str, float, float, float, int, int]]:
     results = []
     for label, url in URLS:
         client = admin_client if url.startswith("/admin/") else seller_client
-        client.get(url)  # warm-up
-        times = []
-        for _i in range(repeat):
-            started = time.perf_counter()
+
+        def get(client: Client = client, url: str = url) -> None:
             response = client.get(url)
             if response.streaming:
                 b"".join(response.streaming_content)
-            times.append((time.perf_counter() - started) * 1000)
+
+        times, _ = timed(get, repeat)
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
             if response.streaming:
@@ -241,8 +227,8 @@ def measure(repeat: int) -> list[tuple[str, float, float, float, int, int]]:
             else:
                 rows = response.content.count(b'class="case-id fw-semibold"')
                 rows += response.content.count(b'name="_selected_action"')
-        med, low, high = statistics.median(times), min(times), max(times)
-        results.append((label, med, low, high, len(queries), rows))
+        ms = {k: v * 1000 for k, v in stats(times).items()}
+        results.append((label, ms["median"], ms["min"], ms["max"], len(queries), rows))
     return results
 
 

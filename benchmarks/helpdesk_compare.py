@@ -30,6 +30,13 @@ from pathlib import Path
 from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
+if str(BENCH_DIR) not in sys.path:
+    sys.path.insert(0, str(BENCH_DIR))
+
+import bench_seed  # noqa: E402 - the benchmark's modules, importable once BENCH_DIR is on the path
+from bench.log_pages import measure_pages  # noqa: E402
+from bench.setup import setup_django  # noqa: E402
+
 ROOT = BENCH_DIR.parent
 VENV = BENCH_DIR / ".venv-helpdesk"
 PROJECT = BENCH_DIR / ".data" / "helpdesk"
@@ -213,10 +220,7 @@ def _status(state: str, resolved_at: Any, cutoff: Any) -> int:
 
 def export_tickets(path: Path) -> dict[str, Any]:
     """The large account's cases from caselog's bench database, as ticket rows."""
-    bench = _bench()
-    bench._setup_django(bench._parse_args(["--only", "log"]))
-    import bench_seed
-
+    setup_django(db=None)  # bench_log.py's database: DATABASE_URL or its SQLite file
     from cases.models import Case, SellerAccount, expiry_cutoff
 
     account = SellerAccount.objects.get(name=bench_seed.BIG_ACCOUNT)
@@ -249,32 +253,23 @@ def export_tickets(path: Path) -> dict[str, Any]:
     return {"tickets": len(tickets), "seller": bench_seed.SELLER_EMAIL}
 
 
-def _bench() -> Any:
-    sys.path.insert(0, str(BENCH_DIR))
-    import bench_log
-
-    return bench_log
-
-
 def measure_ours(repeat: int) -> list[dict[str, Any]]:
-    import bench_seed
     from django.test import Client
     from django.test.utils import override_settings
 
     from cases.models import User
 
-    bench = _bench()
     rows = []
     with override_settings(DEBUG=False):
         seller = Client(SERVER_NAME="localhost")
         seller.force_login(User.objects.get(email=bench_seed.SELLER_EMAIL))
         agent = Client(SERVER_NAME="localhost")
         agent.force_login(User.objects.get(email=bench_seed.AGENT_EMAIL))
-        for row in bench.measure_pages(seller, [("log page", "/cases/")], repeat, False):
+        for row in measure_pages(seller, [("log page", "/cases/")], repeat):
             rows.append({**row, "who": "customer"})
         admin = [("admin case list (1M cases)", "/admin/cases/case/")]
         admin.append(("admin list, large account", "/admin/cases/case/?account__id__exact=1"))
-        for row in bench.measure_pages(agent, admin, repeat, False):
+        for row in measure_pages(agent, admin, repeat):
             rows.append({**row, "who": "staff"})
         # The same lists without the date hierarchy (its year query scans every row).
         from django.contrib import admin as django_admin
@@ -285,7 +280,7 @@ def measure_ours(repeat: int) -> list[dict[str, Any]]:
         hierarchy, model_admin.date_hierarchy = model_admin.date_hierarchy, None
         try:
             plain = [(f"{label}, no date_hierarchy", url) for label, url in admin]
-            for row in bench.measure_pages(agent, plain, repeat, False):
+            for row in measure_pages(agent, plain, repeat):
                 rows.append({**row, "who": "staff (no date_hierarchy)"})
         finally:
             model_admin.date_hierarchy = hierarchy

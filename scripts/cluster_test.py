@@ -40,7 +40,6 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -52,8 +51,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import loadtest  # the load test's HTTP client, seed data and throwaway database
-from loadtest import FILES, PASSWORD, Browser, django_python
+# The load test's parts: HTTP client, seed data, throwaway database, child processes.
+from load import data
+from load.browser import CSRF, SUBMISSION, Browser, Response
+from load.data import ACCOUNT, FILES, PASSWORD
+from load.django_env import django_python, throwaway_database
+from load.processes import Process, start
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -84,39 +87,6 @@ class Ports:
                     continue
                 return port
         raise Failure("no free port left in the range")
-
-
-@dataclass
-class Process:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def kill(self, sig: int = signal.SIGTERM) -> None:
-        if self.alive():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, sig)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=5)
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
-
-
-def start(name: str, command: list[str], *, cwd: Path, env: dict[str, str]) -> Process:
-    cwd.mkdir(parents=True, exist_ok=True)
-    log = cwd / f"{name}.log"
-    with log.open("wb") as out:
-        popen = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    return Process(name, popen, log)
 
 
 def wait_for_port(process: Process, port: int, timeout: float = 30) -> None:
@@ -239,9 +209,7 @@ def cluster(args: argparse.Namespace) -> Iterator[Cluster]:
     ports = Ports(*args.ports)
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="caselog-cluster-")))
-        database_url = stack.enter_context(
-            loadtest.throwaway_database(args.pg_url, args.pg_name, workdir)
-        )
+        database_url = stack.enter_context(throwaway_database(args.pg_url, args.pg_name, workdir))
         if not database_url.startswith("postgres"):
             raise Failure("the cluster test needs PostgreSQL: --pg-url postgres://…")
         redis_url = redis_url_that_answers(args.redis_url, ports, workdir, stack)
@@ -297,7 +265,7 @@ def cluster(args: argparse.Namespace) -> Iterator[Cluster]:
             setup_env,
             "from django.core.management import call_command\ncall_command('migrate', verbosity=0)",
         )
-        seeded = json.loads(django_python(setup_env, loadtest.SEED_CODE, "8", PASSWORD))
+        seeded = data.seed(setup_env, 8)
 
         nodes: dict[str, tuple[Process, int]] = {}
         node_dirs: dict[str, Path] = {}
@@ -365,7 +333,7 @@ def login_is_shared(c: Cluster) -> None:
     on_b.cookies = dict(on_a.cookies)
     page = on_b.get("/cases/")
     check(page.status == 200, f"a login on A is not valid on B (status {page.status})")
-    check(loadtest.ACCOUNT in page.text, "node B did not show the logged-in seller's log")
+    check(ACCOUNT in page.text, "node B did not show the logged-in seller's log")
 
 
 def files_cross_nodes(c: Cluster) -> dict[str, Any]:
@@ -374,8 +342,8 @@ def files_cross_nodes(c: Cluster) -> dict[str, Any]:
     case_id = c.seeded["cases"][0]
     page = on_a.get(f"/cases/{case_id}/")
     before = set(_LINK.findall(page.text))
-    csrf = loadtest._CSRF.search(page.text)
-    submission = loadtest._SUBMISSION.search(page.text)
+    csrf = CSRF.search(page.text)
+    submission = SUBMISSION.search(page.text)
     check(bool(csrf and submission), "no reply form on the case page")
     fields = {
         "csrfmiddlewaretoken": csrf.group(1),  # type: ignore[union-attr]
@@ -418,7 +386,7 @@ def lockout_is_shared(c: Cluster, limit: int = 5) -> dict[str, Any]:
     statuses = []
     for _ in range(limit):
         page = on_a.get("/accounts/login/")
-        token = loadtest._CSRF.search(page.text)
+        token = CSRF.search(page.text)
         response = on_a.post_form(
             "/accounts/login/",
             {"username": victim, "password": "wrong", "csrfmiddlewaretoken": token.group(1)},  # type: ignore[union-attr]
@@ -427,7 +395,7 @@ def lockout_is_shared(c: Cluster, limit: int = 5) -> dict[str, Any]:
     check(statuses[-1] == 429, f"node A did not lock the login out after {limit} failures")
     on_b = Browser(c.port("B"))
     page = on_b.get("/accounts/login/")
-    token = loadtest._CSRF.search(page.text)
+    token = CSRF.search(page.text)
     right = on_b.post_form(
         "/accounts/login/",
         {"username": victim, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},  # type: ignore[union-attr]
@@ -460,7 +428,7 @@ class Client:
         self.browser = Browser(c.port(home))
         self.browser.login(email_, PASSWORD)
 
-    def request(self, method: str, path: str, *args: Any) -> loadtest.Response:
+    def request(self, method: str, path: str, *args: Any) -> Response:
         for _ in range(2):
             started = time.perf_counter()
             try:
@@ -494,8 +462,8 @@ def writer(client: Client, deadline: float, rng: random.Random) -> None:
         try:
             case_id = rng.choice(cases)
             page = client.request("GET", f"/cases/{case_id}/")
-            csrf = loadtest._CSRF.search(page.text)
-            submission = loadtest._SUBMISSION.search(page.text)
+            csrf = CSRF.search(page.text)
+            submission = SUBMISSION.search(page.text)
             if page.status != 200 or not csrf or not submission:
                 continue
             files = rng.sample(FILES, rng.choice([1, 2, 3])) if rng.random() < 0.5 else []

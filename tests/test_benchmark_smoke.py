@@ -41,6 +41,15 @@ def test_benchmark_smoke_run(tmp_path):
     # Every sort, urgency and last activity included, comes out of an index.
     assert [p for p in results["plans"] if p["temp_sort"]] == []
     assert results["admin"]
+    # The peer comparison's caselog side runs on the same data and the same page measure.
+    peer = _load("helpdesk_compare")
+    assert peer.export_tickets(tmp_path / "tickets.json")["tickets"] == 1000
+    ours = {row["label"]: row["queries"] for row in peer.measure_ours(1)}
+    assert ours["log page"] == queries["default view"]
+
+
+def test_the_search_benchmark_loads_on_the_shared_bench_package():
+    assert callable(_load("bench_search").measure)
 
 
 def test_account_sizes_put_the_big_account_first():
