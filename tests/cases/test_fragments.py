@@ -1,0 +1,54 @@
+"""Golden test: the log's rows built by the Jinja fragment are the markup of the
+Django template they replace (`cases/_log_rows.html`), in English and French."""
+
+from __future__ import annotations
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from pytest_django.asserts import assertHTMLEqual
+
+from cases.display import log_rows_html
+from tests.fragments_data import HOSTILE, log_rows, visible_text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_log_rows_match_the_template(language):
+    with translation.override(language), timezone.override("Europe/Paris"):
+        rows = log_rows()  # the dates' texts are the page's: in its language and zone
+        built = log_rows_html(rows)
+        reference = render_to_string("cases/_log_rows.html", {"rows": rows})
+    assertHTMLEqual(built, reference)
+    assert visible_text(built) == visible_text(reference)
+    assert built.count("<tr") == len(rows)
+
+
+def test_every_kind_of_row_is_covered():
+    rows = log_rows()
+    html = log_rows_html(rows)
+    assert {case.state for case in rows} == {
+        "open", "pending_support", "needs_attention", "answered", "transferred", "reopened",
+        "resolved",
+    }  # fmt: skip
+    for mark in ("expired-badge", "expiry-note", "changed-badge", "search-snippet",
+                 "opened-by-label", "case-expired", "case-changed"):  # fmt: skip
+        assert mark in html, mark
+
+
+def test_hostile_text_is_escaped():
+    html = log_rows_html(log_rows())
+    assert "<script>" not in html
+    assert "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert "brien&amp;co0@example.com" in html
+    assert "colleague+&lt;x&gt;@example.com" in html
+    assert "<mark>parcel</mark>" in html  # the snippet's own highlight is HTML
+    assert HOSTILE not in html
+
+
+def test_french_rows_are_in_french():
+    with translation.override("fr"):
+        html = log_rows_html(log_rows())
+    assert "Expiré" in html or "Expir" in html
+    assert "Updated" not in html
+    assert 'data-label="Dernière activité"' in html

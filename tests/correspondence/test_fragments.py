@@ -1,0 +1,73 @@
+"""Golden test: the case page's thread and file table built by the Jinja fragments
+are the markup of the Django templates they replace
+(`correspondence/_thread_items.html`, `_file_rows.html`), in English and French."""
+
+from __future__ import annotations
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import format_html
+from pytest_django.asserts import assertHTMLEqual
+
+from correspondence.fragments import file_rows, thread_items
+from tests.fragments_data import HOSTILE, thread, visible_text
+
+
+def _after(messages):
+    """HTML under one message, as the "Did this solve your problem?" form is."""
+    return {messages[-2].pk: format_html('<form class="did-it-solve"><p>{}</p></form>', HOSTILE)}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_thread_matches_the_template(language):
+    with translation.override(language), timezone.override("Europe/Paris"):
+        messages = thread()  # the dates' texts are the page's: in its language and zone
+        after = _after(messages)
+        for message in messages:
+            message.after = after.get(message.pk, "")
+        built = thread_items(messages, after)
+        reference = render_to_string("correspondence/_thread_items.html", {"thread": messages})
+    assertHTMLEqual(built, reference)
+    assert visible_text(built) == visible_text(reference)
+    assert built.count('<li class="mb-2">') == len(messages)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_file_rows_match_the_template(language):
+    with translation.override(language), timezone.override("Europe/Paris"):
+        messages = thread()
+        pairs = [(m, a) for m in messages for a in m.files]
+        built = file_rows(pairs)
+        reference = render_to_string("correspondence/_file_rows.html", {"files": pairs})
+    assertHTMLEqual(built, reference)
+    assert visible_text(built) == visible_text(reference)
+    assert built.count("<tr>") == len(pairs) > 10
+
+
+def test_the_newest_message_is_open_and_first():
+    messages = thread()
+    html = thread_items(messages)
+    assert html.index(f'id="message-{messages[-1].pk}" open') < html.index(
+        f'id="message-{messages[0].pk}"'
+    )
+    assert html.count(" open>") == 1
+
+
+def test_hostile_text_is_escaped_and_the_form_kept():
+    messages = thread()
+    html = thread_items(messages, _after(messages)) + file_rows(
+        [(m, a) for m in messages for a in m.files]
+    )
+    assert "<script>" not in html
+    assert "<b>bold</b>" not in html
+    assert "&lt;script&gt;" in html
+    assert '<form class="did-it-solve"><p>&lt;script&gt;' in html
+    assert "seller&amp;" in html
+    assert "son@example.com" in html
+
+
+def test_a_plain_string_after_a_message_is_escaped():
+    messages = thread()
+    html = thread_items(messages, {messages[0].pk: "<i>not html</i>"})
+    assert "&lt;i&gt;not html&lt;/i&gt;" in html
