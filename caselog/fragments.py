@@ -36,3 +36,8 @@ def render_fragment(name: str, **context: Any) -> SafeString:
     # Reviewed mark_safe: the output of an autoescaping template, exactly as Django's
     # render_to_string marks its own. Nothing else in the project marks HTML safe.
     return mark_safe(environment.get_template(name).render(context))
+
+
+def fragment_macros(name: str) -> Any:
+    """The macros of the fragment `name`, as functions returning escaped HTML."""
+    return environment.get_template(name).module

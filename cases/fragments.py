@@ -17,7 +17,7 @@ from django.utils import formats
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 
-from caselog.fragments import render_fragment
+from caselog.fragments import fragment_macros, render_fragment
 
 
 def _expires_in(days: int) -> str:
@@ -42,10 +42,39 @@ def badge_texts() -> dict[str, Any]:
 def log_rows_html(rows: Iterable[Any]) -> SafeString:
     """The `<tr>` of the log table (`cases/_case_table.html` holds the table around
     them), from rows decorated by `cases.attention.decorate_log_rows`."""
-    texts = {
+    t = {
         **badge_texts(),
         "opened_by": gettext("Opened by"),
         "in_messages": gettext("In the messages:"),
         "last_activity": gettext("Last activity"),
     }
-    return render_fragment("log_rows.jinja", rows=rows, t=texts)
+    badges = fragment_macros("badges.jinja")
+    state_cells: dict[tuple[Any, ...], Any] = {}
+    table = []
+    for case in rows:
+        is_expired = case.is_expired
+        key = (case.state_label, case.state_title, case.badge_class, is_expired)
+        key += (None if is_expired else case.days_until_expiry,)
+        state_cell = state_cells.get(key)
+        if state_cell is None:
+            state_cell = state_cells[key] = badges.state_cell(case, t)
+        changed = case.changed_since_seen
+        opener = case.opened_by_email
+        table.append(
+            (
+                ("case-expired" if is_expired else "") + (" case-changed" if changed else ""),
+                case.created_iso,
+                case.created_text,
+                case.url,
+                case.id,
+                changed,
+                state_cell,
+                case.primary_email,
+                opener if opener != case.primary_email else "",
+                case.short_description,
+                case.search_snippet,
+                case.activity_iso,
+                case.activity_text,
+            )
+        )
+    return render_fragment("log_rows.jinja", rows=table, updated_mark=badges.updated_mark(t), t=t)

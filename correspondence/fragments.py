@@ -34,19 +34,37 @@ def thread_items(thread: list[Message], after: dict[int, str] | None = None) -> 
         "no_subject": gettext("(no subject)"),
         "support": gettext("Seller Support"),
         "former_user": gettext("Former user"),
-        "files_note": _files_note,
     }
     return render_fragment(
-        "thread_items.jinja", messages=reversed(thread), after=after or {}, t=texts
+        "thread_items.jinja",
+        messages=reversed(thread),
+        newest_id=thread[-1].pk if thread else None,
+        after=after or {},
+        # "3 files", once per count shown.
+        files_notes={count: _files_note(count) for count in {len(m.files) for m in thread}},
+        t=texts,
     )
 
 
 def file_rows(files: list[tuple[Message, Attachment]]) -> SafeString:
     """The rows of the "All files of this case" table."""
-    texts = {
-        "no_subject": gettext("(no subject)"),
-        "size": gettext("Size"),
-        "message": gettext("Message"),
-        "date": gettext("Date"),
-    }
-    return render_fragment("file_rows.jinja", files=files, t=texts)
+    no_subject = gettext("(no subject)")
+    rows = [
+        (
+            a.url,
+            a.original_name,
+            a.size_text,
+            m.pk,
+            m.subject or no_subject,
+            a.uploaded_iso,
+            a.uploaded_text,
+        )
+        for m, a in files
+    ]
+    return render_fragment(
+        "file_rows.jinja",
+        files=rows,
+        size_label=gettext("Size"),
+        message_label=gettext("Message"),
+        date_label=gettext("Date"),
+    )
