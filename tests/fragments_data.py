@@ -96,4 +96,4 @@ def thread() -> list[Message]:
 def visible_text(markup: str) -> str:
     """What a reader sees, whitespace collapsed: catches a space lost between two
     inline elements, which a comparison of trees forgives."""
-    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", markup)).split())
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", "", markup)).split())
