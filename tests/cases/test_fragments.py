@@ -52,3 +52,12 @@ def test_french_rows_are_in_french():
     assert "Expiré" in html or "Expir" in html
     assert "Updated" not in html
     assert 'data-label="Dernière activité"' in html
+
+
+def test_the_text_comparison_sees_a_lost_space():
+    """The tree comparison forgives whitespace between elements; the text one must
+    not, or "1234567890Updated" would pass for "1234567890 Updated"."""
+    assert visible_text("<a>1</a> <span>Updated</span>") != visible_text(
+        "<a>1</a><span>Updated</span>"
+    )
+    assert visible_text("<td>a</td>\n  <td>b</td>") == visible_text("<td>a</td>\n<td>b</td>")
