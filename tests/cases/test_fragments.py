@@ -61,3 +61,40 @@ def test_the_text_comparison_sees_a_lost_space():
         "<a>1</a><span>Updated</span>"
     )
     assert visible_text("<td>a</td>\n  <td>b</td>") == visible_text("<td>a</td>\n<td>b</td>")
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_log_page_rows_match_the_template(
+    seller_client, account, seller, colleague, support_agent, language
+):
+    """The whole way: rows from the log selector, marks, snippets and dates as the
+    page computes them, in the page's language."""
+    from correspondence.models import Message
+    from correspondence.services import case_open, message_post
+    from tests.conftest import make_case
+
+    for state in ("open", "answered", "resolved"):
+        make_case(account, owner=seller, state=state, short_description=HOSTILE)
+    make_case(account, owner=seller, state="resolved", resolved_days_ago=90)
+    opened = case_open(account=account, author=colleague, subject="Refund <b>", body=HOSTILE).case
+    message_post(
+        case=opened,
+        author=support_agent,
+        direction=Message.Direction.FROM_SUPPORT,
+        body="Refund on its way & more",
+        needs_action=True,
+    )
+    seller_client.cookies["django_language"] = language
+    for query in ("", "?q=refund", "?state=resolved"):
+        response = seller_client.get("/cases/" + query, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        rows = response.context["page"].object_list
+        assert rows
+        with translation.override(language):
+            reference = render_to_string("cases/_log_rows.html", {"rows": rows})
+        body = response.text.split("<tbody>")[1].split("</tbody>")[0]
+        assertHTMLEqual(body, reference)
+        assert visible_text(body) == visible_text(reference)
+        assert ("search-snippet" in body) == (query == "?q=refund")
+        assert ("expired-badge" in body) == (query == "?state=resolved")
+        assert ("Dernière activité" in body) == (language == "fr")

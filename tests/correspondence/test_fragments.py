@@ -71,3 +71,57 @@ def test_a_plain_string_after_a_message_is_escaped():
     messages = thread()
     html = thread_items(messages, {messages[0].pk: "<i>not html</i>"})
     assert "&lt;i&gt;not html&lt;/i&gt;" in html
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_case_page_thread_and_files_match_the_templates(
+    seller_client, account, seller, colleague, support_agent, language
+):
+    """The whole way: the thread and files as the case page reads and prepares them."""
+    from correspondence.models import Message
+    from correspondence.services import case_open, message_post
+    from tests.correspondence.conftest import pdf
+
+    case = case_open(
+        account=account,
+        author=colleague,
+        subject=HOSTILE,
+        body=HOSTILE,
+        files=[pdf("<b>\"quoted\" & 'x'.pdf"), pdf("b.pdf")],
+    ).case
+    message_post(
+        case=case,
+        author=support_agent,
+        direction=Message.Direction.FROM_SUPPORT,
+        body="Send the statement & the <invoice>",
+        subject="RE: <b>",
+    )
+    message_post(
+        case=case,
+        author=seller,
+        direction=Message.Direction.FROM_SELLER,
+        body="Here it is",
+        subject="",
+        files=[pdf()],
+    )
+    seller_client.cookies["django_language"] = language
+    response = seller_client.get(f"/cases/{case.pk}/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    messages, files = response.context["thread"], response.context["files"]
+    for message in messages:
+        message.after = ""  # the seller wrote last: no "Did this solve…?"
+    with translation.override(language):
+        thread_reference = render_to_string(
+            "correspondence/_thread_items.html", {"thread": messages}
+        )
+        files_reference = render_to_string("correspondence/_file_rows.html", {"files": files})
+    thread_html = response.text.split('<ol class="list-unstyled thread" reversed>')[1]
+    thread_html = thread_html.split("</ol>")[0]
+    files_html = response.text.split('<table class="table table-sm case-files">')[1]
+    files_html = files_html.split("<tbody>")[1].split("</tbody>")[0]
+    assertHTMLEqual(thread_html, thread_reference)
+    assert visible_text(thread_html) == visible_text(thread_reference)
+    assertHTMLEqual(files_html, files_reference)
+    assert visible_text(files_html) == visible_text(files_reference)
+    assert files_html.count("<tr>") == 3
+    assert ("2 fichiers" in thread_html) == (language == "fr")
