@@ -30,6 +30,11 @@ def _project_files(suffix: str = "") -> list[Path]:
     return [path for path in paths if path.is_file()]
 
 
+# The team's folder beside a checkout, which a clone does not have (spelled in
+# parts so that this file does not name it).
+OUTSIDE = ("/".join(["..", "shared"]), "/".join(["", "work", "shared"]))
+
+
 def test_nothing_in_the_repository_points_outside_it():
     offenders = []
     for path in _project_files():
@@ -39,10 +44,9 @@ def test_nothing_in_the_repository_points_outside_it():
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        if "../shared" in text or "/work/shared" in text:
+        if any(outside in text for outside in OUTSIDE):
             offenders.append(str(path.relative_to(ROOT)))
-    # This test names the forbidden path itself.
-    assert offenders == ["tests/test_docs.py"]
+    assert offenders == []
 
 
 def test_every_relative_link_in_the_documents_resolves_inside_the_repository():

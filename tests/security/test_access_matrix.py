@@ -18,11 +18,8 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases.models import CaseState
-from correspondence.models import Message
-from correspondence.services import message_post
 from tests.conftest import make_case
-from tests.correspondence.conftest import pdf
+from tests.security.conftest import World
 
 # Included URL sets not walked here, and why.
 ALLOWED_UNWALKED = {
@@ -33,15 +30,6 @@ ALLOWED_UNWALKED = {
     "caselog.account_urls": "the same password views of Django in the site's templates "
     "(public by design, tokens signed by Django); tests/cases/test_password.py",
 }
-
-
-@dataclass
-class World:
-    seller: Any
-    outsider: Any
-    case: Any
-    message: Message
-    account: Any
 
 
 @dataclass(frozen=True)
@@ -161,20 +149,6 @@ def test_every_id_taking_url_is_in_the_matrix():
 def test_every_unwalked_include_still_exists():
     sources = {_source(e) for e in get_resolver().url_patterns if isinstance(e, URLResolver)}
     assert set(ALLOWED_UNWALKED) <= sources
-
-
-@pytest.fixture
-def world(account, seller, colleague, outsider) -> World:
-    case = make_case(account, owner=seller, state=CaseState.ANSWERED)
-    message = message_post(
-        case=case,
-        author=seller,
-        direction=Message.Direction.FROM_SELLER,
-        body="A file for the matrix",
-        files=[pdf()],
-    )
-    case.refresh_from_db()
-    return World(seller=seller, outsider=outsider, case=case, message=message, account=account)
 
 
 def _snapshot(world: World) -> tuple[Any, ...]:

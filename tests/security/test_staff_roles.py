@@ -28,8 +28,7 @@ from cases.services import case_update, cases_hand_off
 from correspondence.models import Message
 from correspondence.services import case_open, message_post
 from tests.conftest import make_case, make_user, support_agents_group
-from tests.correspondence.conftest import pdf
-from tests.security.test_access_matrix import PUBLIC_ROUTES, ROUTES, World, _snapshot, walk
+from tests.security.test_access_matrix import PUBLIC_ROUTES, ROUTES, _snapshot, walk
 
 ROLES = ["agent", "viewer", "superuser", "plain_staff"]
 # Pages of every logged-in user, not of the seller side, and why.
@@ -57,20 +56,6 @@ def _client(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def world(account, seller, colleague, outsider) -> World:
-    case = make_case(account, owner=seller, state=CaseState.ANSWERED)
-    message = message_post(
-        case=case,
-        author=seller,
-        direction=Message.Direction.FROM_SELLER,
-        body="A file for the staff matrix",
-        files=[pdf()],
-    )
-    case.refresh_from_db()
-    return World(seller=seller, outsider=outsider, case=case, message=message, account=account)
 
 
 def _admin_page(name: str, kwargs: dict[str, Any], role: str) -> str:
