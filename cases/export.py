@@ -122,6 +122,40 @@ def _hour_prefix(key: str, value: str, tz: tzinfo) -> tuple[str, str, timedelta 
     return text[:14], text[19:], None
 
 
+def local_date_texts(tz: tzinfo, date_text: Callable[[str], str]) -> Callable[[Any], str]:
+    """`date_text(local_iso(tz)(value))` of each date of an export, faster: an
+    hour of stored UTC text that reads as one local hour (the minutes are the
+    text's last two characters at both ends of the hour) has its text up to the
+    minutes made once; each date of that hour adds its own minutes. Any other
+    hour (a half-hour zone, an offset change) converts each date."""
+    iso = local_iso(tz)
+    hours: dict[str, str | None] = {}
+
+    def text(value: Any) -> str:
+        if isinstance(value, str):
+            key = value[:13]
+            try:
+                prefix = hours[key]
+            except KeyError:
+                prefix = hours[key] = _hour_text_prefix(value, iso, date_text)
+            if prefix is not None:
+                return prefix + value[14:16]
+        return date_text(iso(value))
+
+    return text
+
+
+def _hour_text_prefix(
+    value: str, iso: Callable[[Any], str], date_text: Callable[[str], str]
+) -> str | None:
+    if len(value) < 19 or value[10] != " " or value[13] != ":" or value[16] != ":":
+        return None
+    first, last = date_text(iso(value[:13] + ":00:00")), date_text(iso(value[:13] + ":59:59"))
+    if first.endswith("00") and last.endswith("59") and first[:-2] == last[:-2]:
+        return first[:-2]
+    return None
+
+
 def export_rows(
     queryset: QuerySet[Case],
     labels: dict[str, str],
@@ -144,14 +178,14 @@ def export_rows(
     compiler = values.query.get_compiler(using=values.db)
     chunked = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
     chunks = compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=CHUNK_ROWS)
-    iso = local_iso(tz)
+    local_date = local_date_texts(tz, date_text)
     label = labels.get
     prefixes = FORMULA_PREFIXES
     for chunk in chunks or ():
         yield [
             (
                 str(case_id),
-                date_text(iso(created_at)),
+                local_date(created_at),
                 label(state, state),
                 "'" + email if email.startswith(prefixes) else email,
                 "'" + text if text.startswith(prefixes) else text,

@@ -8,6 +8,7 @@ A malformed value becomes a form error and is ignored; it never fails the page.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ import django_filters
 from django import forms
 from django.db import connection
 from django.db.models import QuerySet
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cases.access import Viewer
@@ -40,6 +41,10 @@ SORT_FIELDS = {
 # The parameters that narrow the view. Sort and page size do not: they leave the
 # default view (which hides expired cases) in place.
 NARROWING = ("q", "state", "created_from", "created_to", "email", "mine", "cc", "opened_by_me")
+
+
+# The fields of the folded "Filters" panel (`cases/_filter_form.html`), in its order.
+PANEL = ("created_from", "created_to", "email", "per_page", "state", "mine", "cc", "opened_by_me")
 
 
 # One-click views of the log; each is only a state filter (so it includes
@@ -235,6 +240,25 @@ class CaseFilter(django_filters.FilterSet):
         return presets
 
     @property
+    def panel_key(self) -> str:
+        """Everything the HTML of the folded filter fields depends on: the language,
+        the values asked for, the e-mail choices (the viewer's colleagues) and the
+        errors. Crispy renders those 8 fields in ~3 ms, a third of the log page's
+        Python time; the page caches their HTML under this key (`{% cache %}`), so
+        equal keys must mean equal HTML."""
+        form = self.form
+        self._cleaned()  # the errors below are the validated form's
+        errors = form.errors.get_json_data()
+        return json.dumps(
+            [
+                translation.get_language(),
+                [(name, _asked(form.data, name)) for name in PANEL],
+                self.viewer.member_emails,
+                [(name, errors.get(name)) for name in PANEL],
+            ]
+        )
+
+    @property
     def page_size(self) -> int:
         return self._cleaned().get("per_page") or DEFAULT_PAGE_SIZE
 
@@ -242,6 +266,14 @@ class CaseFilter(django_filters.FilterSet):
     def ordering(self) -> str:
         terms = self._cleaned().get("o") or []
         return terms[0] if terms and terms[0] else DEFAULT_ORDERING
+
+
+def _asked(data: Any, name: str) -> list[str]:
+    """The values of parameter `name` in a form's data (a QueryDict, or a dict)."""
+    if hasattr(data, "getlist"):
+        return data.getlist(name)
+    value = data.get(name)
+    return [] if value is None else value if isinstance(value, list) else [value]
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
+from django.utils import timezone
 
 from cases.access import AnyUser, Viewer, as_viewer, cases_by_ids_for_page, cases_visible_to
 from cases.filters import CaseFilter, SortColumn, sort_columns
@@ -33,6 +34,7 @@ from cases.models import (
     Membership,
     SellerAccount,
     expired_q,
+    not_expired_ranges,
 )
 from cases.validators import normalize_email
 
@@ -55,15 +57,19 @@ class _DeferredJoinList:
     """
 
     def __init__(
-        self, queryset: QuerySet[Case], rows: Callable[[QuerySet[Case]], QuerySet[Case]]
+        self,
+        queryset: QuerySet[Case],
+        rows: Callable[[QuerySet[Case]], QuerySet[Case]],
+        counter: Callable[[], int] | None = None,
     ) -> None:
         self.queryset = queryset
         self.rows = rows  # adds the page's columns and marks to the rows query only
+        self.counter = counter or queryset.count  # the same number, maybe by a faster query
         self.total: int | None = None
 
     def count(self) -> int:
         if self.total is None:
-            self.total = self.queryset.count()
+            self.total = self.counter()
         return self.total
 
     def __len__(self) -> int:
@@ -119,6 +125,7 @@ class CaseLog:
     queryset: QuerySet[Case]
     is_narrowed: bool
     viewer: Viewer | None = None  # None: bare rows, without the page's marks
+    counter: Callable[[], int] | None = None  # `queryset.count()` by a faster query
 
     @property
     def page_size(self) -> int:
@@ -132,9 +139,11 @@ class CaseLog:
     def paginator(self) -> Paginator:
         viewer = self.viewer
         if viewer is None:
-            rows = _DeferredJoinList(self.queryset, lambda qs: qs)
+            rows = _DeferredJoinList(self.queryset, lambda qs: qs, self.counter)
         else:
-            rows = _DeferredJoinList(self.queryset, lambda qs: with_row_marks(qs, viewer))
+            rows = _DeferredJoinList(
+                self.queryset, lambda qs: with_row_marks(qs, viewer), self.counter
+            )
         # A sliceable stand-in, not a sequence: Paginator only counts and slices it.
         return Paginator(rows, self.page_size)  # type: ignore[arg-type]
 
@@ -163,9 +172,26 @@ def case_log(
     )
     queryset = filterset.qs
     narrowed = filterset.is_narrowed
-    if not narrowed:
-        queryset = queryset.exclude(expired_q())
-    return CaseLog(filterset=filterset, queryset=queryset, is_narrowed=narrowed, viewer=viewer)
+    if narrowed:
+        return CaseLog(filterset=filterset, queryset=queryset, is_narrowed=True, viewer=viewer)
+    now = timezone.now()
+    return CaseLog(
+        filterset=filterset,
+        queryset=queryset.exclude(expired_q(now)),
+        is_narrowed=False,
+        viewer=viewer,
+        counter=lambda: count_by_parts(queryset, not_expired_ranges(now)),
+    )
+
+
+def count_by_parts(queryset: QuerySet[Case], parts: list[Q]) -> int:
+    """`queryset.filter(part_1 | part_2 | …).count()` for disjoint parts, in one
+    query: a COUNT per part, joined by UNION ALL, so each is a range of an index."""
+    counts = [
+        queryset.filter(part).order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        for part in parts
+    ]
+    return sum(row["n"] for row in counts[0].union(*counts[1:], all=True).order_by())
 
 
 # --- the team page ------------------------------------------------------------

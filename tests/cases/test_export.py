@@ -163,6 +163,33 @@ def test_the_fast_local_time_equals_a_conversion_through_the_zone(zone):
         assert convert(value) == expected, value
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize(
+    "zone",
+    ["Europe/Paris", "UTC", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe"],
+)
+def test_the_fast_date_text_equals_the_conventions_text_of_the_local_time(zone, language):
+    """The export's date cells, made an hour at a time: the same text as the
+    language's convention applied to the date converted through the zone."""
+    import random
+    import zoneinfo
+    from datetime import UTC, datetime
+
+    from cases.export import CONVENTIONS, local_date_texts
+
+    tz = zoneinfo.ZoneInfo(zone)
+    date_text = CONVENTIONS[language].date
+    convert = local_date_texts(tz, date_text)
+    rnd = random.Random(zone + language)
+    start, old = datetime(2024, 3, 20, tzinfo=UTC), datetime(1890, 1, 1, tzinfo=UTC)
+    values = [start + timedelta(seconds=rnd.randrange(0, 230 * 86400)) for _ in range(3000)]
+    values += [old + timedelta(seconds=rnd.randrange(0, 5 * 10**9)) for _ in range(500)]
+    for value in values:
+        expected = date_text(value.astimezone(tz).isoformat(timespec="seconds"))
+        assert convert(str(value.replace(tzinfo=None))) == expected, value  # SQLite's text
+        assert convert(value) == expected, value
+
+
 def test_french_export_uses_semicolons_and_french_dates_in_the_users_zone(client, account, seller):
     from datetime import UTC, datetime
 

@@ -13,9 +13,9 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from cases import selectors
-from cases.models import CaseState
-from cases.selectors import case_log
-from tests.conftest import make_case
+from cases.models import Case, CaseState, expired_q, expiry_cutoff, not_expired_ranges
+from cases.selectors import case_log, count_by_parts
+from tests.conftest import make_case, make_user
 
 ID = re.compile(r'class="case-id fw-semibold"[^>]*>(\d{10})<')
 SORTS = ["created", "id", "state", "email", "description"]
@@ -131,3 +131,33 @@ def test_the_export_equals_the_log_across_all_pages(seller_client, query):
     rows = list(csv.reader(io.StringIO(raw[1:])))[1:]
     assert [row[0] for row in rows] == shown
     assert len(shown) > 25
+
+
+@pytest.mark.usefixtures("many")
+def test_the_default_view_counts_exactly_what_it_lists(account, other_account, seller):
+    """The default view is counted by index ranges (`not_expired_ranges`); the count
+    must be the number of cases the view lists, edge cases included: a resolved case
+    with no resolution date (kept), one resolved exactly at the cutoff (kept), one
+    resolved just before it (expired), and another account's cases (not counted)."""
+    now = timezone.now()
+    kept = make_case(account, owner=seller, state=CaseState.RESOLVED)
+    Case.objects.filter(pk=kept.pk).update(resolved_at=None)
+    at_cutoff = make_case(account, owner=seller, state=CaseState.RESOLVED)
+    just_expired = make_case(account, owner=seller, state=CaseState.RESOLVED)
+    cutoff = expiry_cutoff(now)
+    Case.objects.filter(pk=at_cutoff.pk).update(resolved_at=cutoff)
+    Case.objects.filter(pk=just_expired.pk).update(resolved_at=cutoff - timedelta(seconds=1))
+    make_case(other_account, owner=make_user("x@other.example", account=other_account))
+
+    for query in ("", "o=email", "o=-state&per_page=50"):
+        log = case_log(user=seller, params=QueryDict(query))
+        listed = {case.pk for case in log.queryset}
+        assert log.paginator.count == len(listed)
+        assert kept.pk in listed
+        assert just_expired.pk not in listed
+
+    visible = Case.objects.filter(account=account)
+    assert (
+        count_by_parts(visible, not_expired_ranges(now)) == visible.exclude(expired_q(now)).count()
+    )
+    assert at_cutoff.pk in set(visible.exclude(expired_q(now)).values_list("pk", flat=True))
