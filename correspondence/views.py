@@ -93,10 +93,10 @@ def attachment_url_builder() -> Callable[[str], str]:
 def _prepare_thread(thread: list[Message]) -> list[tuple[Message, Attachment]]:
     """Give the case page what it shows of each message and file, computed once.
 
-    Sets `sent_iso`/`sent_text` and `files` on each message, and `url`,
+    Sets `sent_iso`/`sent_text` on each message, and `url`,
     `size_text`, `uploaded_iso`/`uploaded_text` on each attachment; returns the
     (message, attachment) pairs of the page's file list. No query: the
-    attachments come from `thread_of`'s prefetch.
+    attachments come with `thread_of`'s messages (`files`).
     """
     texts = date_texts()
     sizes = size_texts()
@@ -104,7 +104,6 @@ def _prepare_thread(thread: list[Message]) -> list[tuple[Message, Attachment]]:
     pairs = []
     for message in thread:
         message.sent_iso, message.sent_text = texts(message.sent_at)
-        message.files = list(message.attachments.all())
         for attachment in message.files:
             attachment.url = url(attachment.token)
             attachment.size_text = sizes(attachment.size)
