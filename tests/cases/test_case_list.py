@@ -347,3 +347,31 @@ def test_the_active_preset_is_marked_even_with_empty_form_fields(seller_client, 
     )
     default = seller_client.get(URL, {"o": "id"})
     assert 'class="nav-link active" aria-current="page" href="/cases/"' in default.text
+
+
+def _filter_panel(html: str) -> str:
+    return html.split('class="card card-body bg-body-tertiary shadow filters-panel"', 1)[1]
+
+
+def test_the_cached_filter_panel_shows_each_viewer_their_own(
+    seller_client, outsider_client, mixed, colleague, outsider
+):
+    """The folded filter fields are rendered once per distinct panel and cached
+    (`CaseFilter.panel_key`): another account's member must never get this
+    account's addresses as e-mail choices, and the values asked for and the
+    language must show as asked, whatever was rendered before."""
+    ours = _filter_panel(seller_client.get(URL).text)
+    theirs = _filter_panel(outsider_client.get(URL).text)
+    assert f'value="{colleague.email}"' in ours
+    assert colleague.email not in theirs
+    assert f'value="{outsider.email}"' in theirs
+
+    checked = re.compile(r'<input[^>]*value="resolved"[^>]*\bchecked\b')
+    assert not checked.search(ours)
+    assert checked.search(_filter_panel(seller_client.get(URL, {"state": "resolved"}).text))
+    assert not checked.search(_filter_panel(seller_client.get(URL).text))
+
+    seller_client.cookies["django_language"] = "fr"
+    french = _filter_panel(seller_client.get(URL).text)
+    assert "Cas par page" in french
+    assert "Cases per page" in ours
