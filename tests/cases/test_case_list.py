@@ -375,3 +375,25 @@ def test_the_cached_filter_panel_shows_each_viewer_their_own(
     french = _filter_panel(seller_client.get(URL).text)
     assert "Cas par page" in french
     assert "Cases per page" in ours
+
+
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        ("", True),
+        ("state=resolved&state=open&mine=1&per_page=50&o=-id&q=refund", True),
+        ("created_from=2026-01-05", False),
+        ("email=seller@example.com", False),
+        ("state=bogus", False),
+        ("per_page=7", False),
+    ],
+)
+def test_only_panels_of_few_possible_values_are_cached(seller, query, cached):
+    """Free values (dates, an e-mail) and errors are rendered afresh: otherwise each
+    request could add an entry to the shared cache."""
+    from django.http import QueryDict
+
+    from cases.selectors import case_log
+
+    key = case_log(user=seller, params=QueryDict(query)).filterset.panel_key
+    assert bool(key) is cached
