@@ -178,9 +178,10 @@ def seed(cases: int) -> None:
                 )
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO {CaseSearchTerm._meta.db_table} (term, case_id) VALUES (%s, %s)",
+                    f"INSERT INTO {CaseSearchTerm._meta.db_table} (term, case_id, account_id)"
+                    " VALUES (%s, %s, %s)",
                     [
-                        (term, c.id)
+                        (term, c.id, c.account_id)
                         for c in batch_cases
                         for term in case_terms(
                             description=c.short_description,

@@ -304,7 +304,7 @@ def _load_search_terms() -> None:
     with connection.cursor() as cursor:
         while True:
             cursor.execute(
-                "SELECT id, short_description, primary_email FROM cases_case "
+                "SELECT id, account_id, short_description, primary_email FROM cases_case "
                 "WHERE id > %s ORDER BY id LIMIT %s",
                 [last, BATCH],
             )
@@ -313,19 +313,21 @@ def _load_search_terms() -> None:
                 return
             last = cases[-1][0]
             terms = [
-                (term, pk)
-                for pk, description, email in cases
+                (term, pk, account_id)
+                for pk, account_id, description, email in cases
                 for term in case_terms(description=description, email=email, texts=())
             ]
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(
-                    "COPY cases_casesearchterm (term, case_id) FROM STDIN"
+                    "COPY cases_casesearchterm (term, case_id, account_id) FROM STDIN"
                 ) as copy:
                     for row in terms:
                         copy.write_row(row)
             else:
                 cursor.executemany(
-                    "INSERT INTO cases_casesearchterm (term, case_id) VALUES (%s, %s)", terms
+                    "INSERT INTO cases_casesearchterm (term, case_id, account_id)"
+                    " VALUES (%s, %s, %s)",
+                    terms,
                 )
 
 

@@ -183,7 +183,7 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         # Case ID, description and messages: one definition of a match, in
         # `cases.search`; `queryset` holds only the user's visible cases.
-        return filter_cases(queryset, value)
+        return filter_cases(queryset, value, account_ids=self.viewer.account_ids)
 
     def filter_created_from(
         self, queryset: QuerySet[Case], name: str, value: dt.date

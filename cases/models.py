@@ -733,11 +733,20 @@ class CaseSearchTerm(models.Model):
     # (case, term) serves the probes "does this case hold a term in this range?"
     # and the deletion of a case's terms; the primary key serves "which cases".
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The case's account, copied (a case never changes account): (account, term)
+    # is the range a seller's search reads, the matches of their own accounts
+    # only, instead of every account's (a tenth of them at 50 accounts).
+    account = models.ForeignKey(
+        SellerAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = _("search term")
         verbose_name_plural = _("search terms")
-        indexes = [models.Index(fields=["case", "term"], name="searchterm_case_term")]
+        indexes = [
+            models.Index(fields=["case", "term"], name="searchterm_case_term"),
+            models.Index(fields=["account", "term", "case"], name="searchterm_account_term"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.term} → {self.case_id}"

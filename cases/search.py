@@ -29,7 +29,9 @@ the query is 4–10 ASCII digits and the case ID starts with them.
 
 **The index.** `CaseSearchTerm`: one row per (term, case), a B-tree on
 `(term, case_id)`; a query term is the range `term >= t AND term < t'` (t' = t with
-its last character incremented), read index-only. Terms are compared byte-wise
+its last character incremented), read index-only. Each row also carries its case's
+account, and a seller's search reads the range of `(account, term, case)` for each
+of their accounts: their matches only, not every account's. Terms are compared byte-wise
 (SQLite's BINARY, PostgreSQL's "C" collation on the column), so the range is the
 same on both. Why not the engines' own full-text search: PostgreSQL's parser and
 dictionaries (and `unaccent`) and SQLite's FTS5 tokenisers split `171-7654321`,
@@ -229,25 +231,41 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(min(code, sys.maxunicode))
 
 
-def _prefix_sql(terms: Iterable[str]) -> tuple[str, list[str]]:
+def _accounts_sql(column: str, account_ids: list[int] | None) -> tuple[str, list[int]]:
+    """The condition " AND <column> IN (…)" on the terms' account, or nothing (every account)."""
+    if account_ids is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
+
+
+def _prefix_sql(terms: Iterable[str], account_ids: list[int] | None) -> tuple[str, list[str | int]]:
     """Ids of the cases holding, for every one of `terms`, a term that starts with it."""
-    selects, params = [], []
+    accounts, account_params = _accounts_sql("account_id", account_ids)
+    selects: list[str] = []
+    params: list[str | int] = []
     for term in terms:
-        selects.append(f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s")
-        params += [term, _after(term)]
+        selects.append(
+            f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s{accounts}"
+        )
+        params += [term, _after(term), *account_params]
     return " INTERSECT ".join(selects), params
 
 
-def _small_match_set(terms: list[str]) -> list[int] | None:
+def _small_match_set(terms: list[str], account_ids: list[int] | None) -> list[int] | None:
     """The matching case ids when there are at most SMALL_SET of them, else None.
 
     One bounded query: the longest term (usually the rarest) drives, through the
-    primary key; each other term is a probe of the (case, term) index. It stops
-    at SMALL_SET + 1 cases, so a common word costs a few thousand index entries.
+    (account, term) index for a seller or the primary key for an agent; each other
+    term is a probe of the (case, term) index. It stops at SMALL_SET + 1 cases, so
+    a common word costs a few thousand index entries.
     """
     first, *others = sorted(terms, key=len, reverse=True)
-    sql = f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t WHERE t.term >= %s AND t.term < %s"
-    params: list[str | int] = [first, _after(first)]
+    accounts, account_params = _accounts_sql("t.account_id", account_ids)
+    sql = (
+        f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t"
+        f" WHERE t.term >= %s AND t.term < %s{accounts}"
+    )
+    params: list[str | int] = [first, _after(first), *account_params]
     for term in others:
         sql += (
             f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
@@ -270,11 +288,14 @@ def case_id_range(text: str) -> tuple[int, int] | None:
     return int(digits) * scale, (int(digits) + 1) * scale
 
 
-def match_q(text: str, *, owner_email: bool = False) -> Q | None:
+def match_q(
+    text: str, *, owner_email: bool = False, account_ids: list[int] | None = None
+) -> Q | None:
     """The condition on cases that `text` matches, or None when `text` holds nothing to find.
 
     With `owner_email` (the agents' search), a case whose owner's e-mail starts with
-    `text` matches too.
+    `text` matches too. `account_ids` (a seller's accounts) makes the term lookups
+    read those accounts' terms only: the caller's cases are in them anyway.
     """
     condition = Q()
     id_range = case_id_range(text)
@@ -282,14 +303,14 @@ def match_q(text: str, *, owner_email: bool = False) -> Q | None:
         condition |= Q(pk__gte=id_range[0], pk__lt=id_range[1])
     terms = query_terms(text)
     if terms:
-        condition |= _terms_q(terms)
+        condition |= _terms_q(terms, account_ids)
     email = text.strip().lower()
     if owner_email and email and "\x00" not in email and not _has_surrogate(email):
-        condition |= _terms_q([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]])
+        condition |= _terms_q([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]], account_ids)
     return condition or None
 
 
-def _terms_q(terms: list[str]) -> Q:
+def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
     """The cases holding a term that starts with each of `terms`.
 
     The page and the count share one match set: a small one is read once here
@@ -297,10 +318,10 @@ def _terms_q(terms: list[str]) -> Q:
     while it walks the log's order (`id + 0` keeps SQLite from driving the page
     from the set and sorting every match).
     """
-    ids = _small_match_set(terms)
+    ids = _small_match_set(terms, account_ids)
     if ids is not None:
         return Q(pk__in=ids)
-    sql, params = _prefix_sql(terms)
+    sql, params = _prefix_sql(terms, account_ids)
     return Q(In(F("pk") + Value(0), RawSQL(sql, params)))
 
 
@@ -309,10 +330,20 @@ def _has_surrogate(text: str) -> bool:
 
 
 def filter_cases(
-    queryset: QuerySet[Case], text: str, *, owner_email: bool = False
+    queryset: QuerySet[Case],
+    text: str,
+    *,
+    owner_email: bool = False,
+    account_ids: list[int] | None = None,
 ) -> QuerySet[Case]:
-    """The cases of `queryset` that `text` matches (none when it holds nothing to find)."""
-    condition = match_q(text, owner_email=owner_email)
+    """The cases of `queryset` that `text` matches (none when it holds nothing to find).
+
+    `account_ids`: the accounts `queryset` is within (a seller's), so that only
+    their terms are read; None for every account (an agent).
+    """
+    if account_ids is not None and not account_ids:
+        return queryset.none()
+    condition = match_q(text, owner_email=owner_email, account_ids=account_ids)
     return queryset.none() if condition is None else queryset.filter(condition)
 
 

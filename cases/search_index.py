@@ -18,13 +18,14 @@ from cases.models import Case, CaseSearchEntry, CaseSearchTerm
 from cases.search import case_terms, entry_text
 
 
-def case_search_index_new(*, case_id: int, description: str, email: str) -> None:
+def case_search_index_new(*, case: Case) -> None:
     """Index a new case: its description (the entry of ordinal 0) and the owner's
     e-mail. Call in the case's transaction."""
     CaseSearchEntry.objects.create(
-        id=CaseSearchEntry.key(case_id, 0), case_id=case_id, subject=description
+        id=CaseSearchEntry.key(case.pk, 0), case_id=case.pk, subject=case.short_description
     )
-    _search_terms_add(case_id, case_terms(description=description, email=email, texts=[]))
+    terms = case_terms(description=case.short_description, email=case.primary_email, texts=[])
+    _search_terms_add(case.pk, case.account_id, terms)
 
 
 def case_search_description_update(*, case_id: int, description: str) -> None:
@@ -48,7 +49,9 @@ def case_search_entry_add(
     row is locked first, so two messages posted to one case at once queue here
     (`case_transition` takes the same lock later in the transaction anyway).
     """
-    Case.objects.select_for_update().filter(pk=case_id).values_list("pk").first()
+    account_id = (
+        Case.objects.select_for_update().filter(pk=case_id).values_list("account_id", flat=True)
+    ).first()
     first = CaseSearchEntry.key(case_id, 0)
     last = (
         CaseSearchEntry.objects.filter(id__gte=first, id__lte=first | CaseSearchEntry.ORDINAL_MASK)
@@ -65,14 +68,16 @@ def case_search_entry_add(
         file_names=" ".join(file_names),
     )
     text = entry_text(entry.subject, entry.body, entry.file_names)
-    _search_terms_add(case_id, case_terms(description="", email="", texts=[text]))
+    if account_id is None:
+        raise Case.DoesNotExist(f"No case {case_id} to index a message of.")
+    _search_terms_add(case_id, account_id, case_terms(description="", email="", texts=[text]))
     return entry
 
 
-def _search_terms_add(case_id: int, terms: set[str]) -> None:
+def _search_terms_add(case_id: int, account_id: int, terms: set[str]) -> None:
     # A case's terms are a set: a term it already has is skipped by the database.
     CaseSearchTerm.objects.bulk_create(
-        [CaseSearchTerm(term=term, case_id=case_id) for term in terms],
+        [CaseSearchTerm(term=term, case_id=case_id, account_id=account_id) for term in terms],
         batch_size=500,
         ignore_conflicts=True,
     )
@@ -94,10 +99,10 @@ def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
         ):
             texts.setdefault(case_id, []).append(entry_text(subject, body, names))
         rows = [
-            CaseSearchTerm(term=term, case_id=pk)
-            for pk, description, email in Case.objects.filter(pk__in=case_ids).values_list(
-                "pk", "short_description", "primary_email"
-            )
+            CaseSearchTerm(term=term, case_id=pk, account_id=account_id)
+            for pk, account_id, description, email in Case.objects.filter(
+                pk__in=case_ids
+            ).values_list("pk", "account_id", "short_description", "primary_email")
             for term in case_terms(description=description, email=email, texts=texts.get(pk, []))
         ]
         CaseSearchTerm.objects.filter(case_id__in=case_ids).delete()

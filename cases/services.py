@@ -147,7 +147,7 @@ def case_create(
     else:  # pragma: no cover - ten collisions in 9e9 ids
         raise RuntimeError("could not allocate a case ID")
     _record(case=case, actor=opened_by, field=CaseHistory.Field.STATE, old="", new=case.state)
-    case_search_index_new(case_id=case.pk, description=short_description, email=owner)
+    case_search_index_new(case=case)
     return case
 
 
