@@ -242,6 +242,14 @@ class CaseFilter(django_filters.FilterSet):
             presets.append(Preset(str(label), query, not others and states == set(preset_states)))
         return presets
 
+    @property
+    def search_text_alone(self) -> str:
+        """The search text when it is the only filter narrowing the log, else ""."""
+        cleaned = self._cleaned()
+        if any(cleaned.get(n) not in (None, "", [], False) for n in NARROWING if n != "q"):
+            return ""
+        return cleaned.get("q") or ""
+
     @cached_property
     def panel_key(self) -> str:
         """The key the folded filter fields' HTML is cached under, or "" when it is

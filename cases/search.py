@@ -49,6 +49,8 @@ Public functions:
 - `query_terms(text)`, `index_terms(text)`: the tokeniser;
 - `filter_cases(queryset, text)`: the cases of `queryset` matching `text` (the
   log's `q`, the admin's search);
+- `match_count(text, account_ids=...)`: how many cases of those accounts match,
+  from the index alone (the log's count when the search is its only filter);
 - `search_snippets(case_ids=..., text=...)`: one escaped, highlighted excerpt per
   case, for the rows of one page;
 - `similar_cases(cases=..., text=...)`: the duplicate guard.
@@ -323,6 +325,23 @@ def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
         return Q(pk__in=ids)
     sql, params = _prefix_sql(terms, account_ids)
     return Q(In(F("pk") + Value(0), RawSQL(sql, params)))
+
+
+def match_count(text: str, *, account_ids: list[int]) -> int | None:
+    """How many cases of `account_ids` `text` matches, counted in the term index
+    alone (no case row is read), or None when the match is more than terms (a
+    case ID's digits): the caller counts the cases then.
+
+    The same number as `filter_cases` over those accounts' cases counts: every
+    term row carries its case's account, and a case never changes account.
+    """
+    terms = query_terms(text)
+    if not terms or not account_ids or case_id_range(text) is not None:
+        return None
+    sql, params = _prefix_sql(terms, account_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(DISTINCT case_id) FROM ({sql}) AS matches", params)
+        return cursor.fetchone()[0]
 
 
 def _has_surrogate(text: str) -> bool:

@@ -36,6 +36,7 @@ from cases.models import (
     expired_q,
     not_expired_ranges,
 )
+from cases.search import match_count
 from cases.validators import normalize_email
 
 LOG_COLUMNS = ("id", "created_at", "state", "primary_email", "short_description", "resolved_at")
@@ -173,7 +174,14 @@ def case_log(
     queryset = filterset.qs
     narrowed = filterset.is_narrowed
     if narrowed:
-        return CaseLog(filterset=filterset, queryset=queryset, is_narrowed=True, viewer=viewer)
+        text = filterset.search_text_alone
+        return CaseLog(
+            filterset=filterset,
+            queryset=queryset,
+            is_narrowed=True,
+            viewer=viewer,
+            counter=(lambda: _search_count(queryset, text, viewer)) if text else None,
+        )
     now = timezone.now()
     return CaseLog(
         filterset=filterset,
@@ -182,6 +190,13 @@ def case_log(
         viewer=viewer,
         counter=lambda: count_by_parts(queryset, not_expired_ranges(now)),
     )
+
+
+def _search_count(queryset: QuerySet[Case], text: str, viewer: Viewer) -> int:
+    """The size of a log narrowed by a search alone: counted in the search index
+    (`cases.search.match_count`), or by the cases where the match is more than terms."""
+    found = match_count(text, account_ids=viewer.account_ids)
+    return queryset.count() if found is None else found
 
 
 def count_by_parts(queryset: QuerySet[Case], parts: list[Q]) -> int:

@@ -161,3 +161,38 @@ def test_the_default_view_counts_exactly_what_it_lists(account, other_account, s
         count_by_parts(visible, not_expired_ranges(now)) == visible.exclude(expired_q(now)).count()
     )
     assert at_cutoff.pk in set(visible.exclude(expired_q(now)).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("query", ["refund", "refun", "refund order", "case", "zzz"])
+def test_a_search_alone_is_counted_in_the_index_exactly(
+    account, other_account, seller, outsider, query
+):
+    """A log narrowed by a search alone is counted from the term index: the same
+    number as the cases it lists, though one case holds several terms of a prefix
+    (refund, refunded, refunds) and another account has matches too."""
+    make_case(account, owner=seller, short_description="Refund refunded refunds, order 1")
+    make_case(account, owner=seller, short_description="Refund for order 2")
+    make_case(
+        account,
+        owner=seller,
+        state=CaseState.RESOLVED,
+        resolved_days_ago=200,
+        short_description="Old refund case",
+    )  # expired: a search finds it
+    make_case(account, owner=seller, short_description="Case without the word")
+    make_case(other_account, owner=outsider, short_description="Refund of another account")
+
+    log = case_log(user=seller, params=QueryDict(f"q={query}"))
+    assert log.counter is not None
+    assert log.paginator.count == len(list(log.queryset))
+    assert log.paginator.count == log.queryset.count()
+
+
+def test_a_search_with_other_filters_or_a_case_id_is_counted_by_the_cases(account, seller):
+    case = make_case(account, owner=seller, short_description="Refund please")
+    digits = str(case.pk)[:6]
+    log = case_log(user=seller, params=QueryDict(f"q={digits}"))
+    assert log.paginator.count == log.queryset.count() >= 1
+    log = case_log(user=seller, params=QueryDict("q=refund&state=open"))
+    assert log.counter is None
+    assert log.paginator.count == 1
