@@ -71,7 +71,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 from django.utils.html import format_html, format_html_join
@@ -268,12 +268,15 @@ def _small_match_set(terms: list[str], account_ids: list[int] | None) -> list[in
         f" WHERE t.term >= %s AND t.term < %s{accounts}"
     )
     params: list[str | int] = [first, _after(first), *account_params]
+    # The probes name the accounts too: PostgreSQL may answer them with a hash of
+    # the other term's range, which is then the accounts' part of it only.
+    probe_accounts, _ = _accounts_sql("u.account_id", account_ids)
     for term in others:
         sql += (
             f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
-            " AND u.term >= %s AND u.term < %s)"
+            f" AND u.term >= %s AND u.term < %s{probe_accounts})"
         )
-        params += [term, _after(term)]
+        params += [term, _after(term), *account_params]
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s", [*params, SMALL_SET + 1])
         ids = [row[0] for row in cursor.fetchall()]
@@ -315,14 +318,28 @@ def match_q(
 def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
     """The cases holding a term that starts with each of `terms`.
 
-    The page and the count share one match set: a small one is read once here
-    and travels as a list of ids; a large one is a subquery that the page probes
-    while it walks the log's order (`id + 0` keeps SQLite from driving the page
-    from the set and sorting every match).
+    A small match set is read once here and travels as a list of ids. A large one:
+
+    - in a seller's log (`account_ids`), each case the page walks in the log's
+      order is probed, term by term, in the (case, term) index: the first page of
+      a common word reads a few hundred entries whatever the size of the match
+      (PostgreSQL would otherwise join every case walked against the whole set);
+      the count, when the search is alone, comes from the index (`match_count`);
+    - for an agent (every account), a subquery that the page probes while it
+      walks its order (`id + 0` keeps SQLite from driving the page from the set
+      and sorting every match).
     """
     ids = _small_match_set(terms, account_ids)
     if ids is not None:
         return Q(pk__in=ids)
+    if account_ids is not None:
+        condition = Q()
+        for term in terms:
+            holds = CaseSearchTerm.objects.filter(
+                case_id=OuterRef("pk"), term__gte=term, term__lt=_after(term)
+            )
+            condition &= Q(Exists(holds))
+        return condition
     sql, params = _prefix_sql(terms, account_ids)
     return Q(In(F("pk") + Value(0), RawSQL(sql, params)))
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cases.access import cases_visible_to
+from cases.models import Case
 from cases.search import filter_cases, index_terms, query_terms, search_snippets
 from cases.services import case_update, cases_hand_off
 from correspondence.services import case_open, message_post
@@ -231,3 +232,29 @@ def test_any_query_is_answered_without_an_error(query, corpus, seller, seller_cl
         assert response.status_code in {200, 302}
         if response.streaming:
             b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("reader", ["seller's log", "agent"])
+def test_large_match_sets_find_the_same_cases(corpus, seller, monkeypatch, reader):
+    """Past SMALL_SET matches, a seller's log probes each case in the term index and
+    an agent's search reads a subquery of every account's terms: both find exactly
+    what the small-set path finds (here forced for every query)."""
+    from django.http import QueryDict
+
+    from cases import search
+    from cases.selectors import case_log
+
+    monkeypatch.setattr(search, "SMALL_SET", -1)
+
+    def large(query: str) -> str:
+        if reader == "agent":
+            matched = filter_cases(Case.objects.all(), query).values_list("pk", flat=True)
+        else:
+            params = QueryDict(mutable=True)
+            params["q"] = query
+            log = case_log(user=seller, params=params)
+            matched = [case.pk for case in log.queryset]
+            assert log.paginator.count == len(matched), query
+        return "".join(sorted(corpus[pk] for pk in matched if pk in corpus))
+
+    assert {query: large(query) for query in EXPECTED} == EXPECTED
