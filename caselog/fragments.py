@@ -12,12 +12,15 @@ page's templates that renders the same markup, and a golden test compares them.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from django.conf import settings
 from django.template.defaultfilters import linebreaks_filter
 from django.utils.safestring import SafeString, mark_safe
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 environment = Environment(
     loader=FileSystemLoader(settings.BASE_DIR / "templates" / "fragments"),
@@ -27,14 +30,32 @@ environment = Environment(
     lstrip_blocks=True,
     auto_reload=settings.DEBUG,
 )
-# Django's `|linebreaks`: the text escaped, then its paragraphs marked up.
-environment.filters["linebreaks"] = lambda text: linebreaks_filter(text, autoescape=True)
+_NEWLINES = re.compile(r"\r\n|\r")
+_PARAGRAPHS = re.compile("\n{2,}")
+
+
+def linebreaks(text: Any) -> Any:
+    """Django's `|linebreaks` (each paragraph escaped, then marked up), the same
+    text as `linebreaks_filter(text, autoescape=True)` without its lazy-text
+    wrappers: a third of the thread's rendering for 300 messages. Text already
+    HTML goes through Django's filter (which does not escape it)."""
+    if hasattr(text, "__html__"):
+        return linebreaks_filter(text, autoescape=True)
+    paragraphs = _PARAGRAPHS.split(_NEWLINES.sub("\n", str(text)))
+    # Reviewed: every paragraph is escaped here, as django.utils.html.linebreaks does.
+    return Markup(  # noqa: S704
+        "\n\n".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+    )
+
+
+environment.filters["linebreaks"] = linebreaks
 
 
 def render_fragment(name: str, **context: Any) -> SafeString:
     """The fragment `name`, rendered; safe to put in a Django template as it is."""
     # Reviewed mark_safe: the output of an autoescaping template, exactly as Django's
-    # render_to_string marks its own. Nothing else in the project marks HTML safe.
+    # render_to_string marks its own. Nothing else in the project marks HTML safe
+    # (but `linebreaks` above, whose paragraphs are escaped one by one).
     return mark_safe(environment.get_template(name).render(context))
 
 

@@ -8,6 +8,8 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import format_html
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_django.asserts import assertHTMLEqual
 
 from correspondence.fragments import file_rows, thread_items
@@ -125,3 +127,14 @@ def test_the_case_page_thread_and_files_match_the_templates(
     assert visible_text(files_html) == visible_text(files_reference)
     assert files_html.count("<tr>") == 3
     assert ("2 fichiers" in thread_html) == (language == "fr")
+
+
+@given(st.text(alphabet=st.sampled_from("ab <>&'\"\n\r\t\u00e9\u2028"), max_size=60))
+def test_the_fragments_linebreaks_is_djangos(text):
+    """The thread's `|linebreaks` (caselog.fragments.linebreaks) gives Django's text
+    for any message: paragraphs, line breaks, escaping."""
+    from django.template.defaultfilters import linebreaks_filter
+
+    from caselog.fragments import linebreaks
+
+    assert str(linebreaks(text)) == linebreaks_filter(text, autoescape=True)
