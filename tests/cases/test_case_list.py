@@ -397,3 +397,16 @@ def test_only_panels_of_few_possible_values_are_cached(seller, query, cached):
 
     key = case_log(user=seller, params=QueryDict(query)).filterset.panel_key
     assert bool(key) is cached
+
+
+def test_a_search_that_finds_nothing_says_so_and_how_to_search(seller_client, mixed):
+    response = seller_client.get(URL, {"q": "zzzz <b>"})
+    assert "No case matches “zzzz &lt;b&gt;”." in response.text
+    assert "Search fewer or shorter words" in response.text
+    assert "No case matches these filters." not in response.text
+    # With another filter, the message is about the filters.
+    response = seller_client.get(URL, {"q": "zzzz", "state": "open"})
+    assert "No case matches these filters." in response.text
+    seller_client.cookies["django_language"] = "fr"
+    response = seller_client.get(URL, {"q": "zzzz"})
+    assert "Aucun cas ne correspond à «\u00a0zzzz\u00a0»." in response.text
