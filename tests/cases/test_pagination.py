@@ -196,3 +196,20 @@ def test_a_search_with_other_filters_or_a_case_id_is_counted_by_the_cases(accoun
     log = case_log(user=seller, params=QueryDict("q=refund&state=open"))
     assert log.counter is None
     assert log.paginator.count == 1
+
+
+@pytest.mark.usefixtures("many", "deep_from_page_2")
+def test_deep_pages_of_a_large_search_equal_a_plain_offset(seller, monkeypatch):
+    """A search past SMALL_SET probes each case in the term index (`cases.search`);
+    its deep pages (ids from a subquery) and its count still match a plain OFFSET."""
+    from cases import search
+
+    monkeypatch.setattr(search, "SMALL_SET", -1)
+    for sort in ("created", "-email"):
+        log = case_log(user=seller, params=QueryDict(f"q=order&o={sort}&per_page=25"))
+        expected = [case.pk for case in log.queryset]
+        shown: list[int] = []
+        for number in range(1, log.paginator.num_pages + 1):
+            shown += [case.pk for case in log.page(number).object_list]
+        assert shown == expected
+        assert log.paginator.count == len(expected) > 50
