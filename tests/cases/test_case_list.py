@@ -300,8 +300,10 @@ def test_empty_log_explains_itself_and_disables_export(seller_client, seller):
     response = seller_client.get(URL)
     assert "You have no open or recent case." in response.text
     assert 'disabled aria-describedby="export-why"' in response.text
-    filtered = seller_client.get(URL, {"q": "nothing-matches"})
+    filtered = seller_client.get(URL, {"q": "nothing-matches", "mine": "1"})
     assert "No case matches these filters." in filtered.text
+    searched = seller_client.get(URL, {"q": "nothing-matches"})
+    assert "No case matches “nothing-matches”." in searched.text
 
 
 def test_export_button_carries_the_current_view(seller_client, mixed):
