@@ -50,7 +50,12 @@ from cases.selectors import (
     announced_q,
     cases_hand_off_plan,
 )
-from cases.validators import clean_short_description, normalize_email, parse_cc_list
+from cases.validators import (
+    clean_short_description,
+    normalize_email,
+    parse_cc_list,
+    strip_control_characters,
+)
 
 
 class CaseStateError(Exception):
@@ -103,7 +108,8 @@ def _record(
         field=field,
         old_value=old,
         new_value=new,
-        note=note,
+        # Agents' notes (transfer, escalation) follow the rule of what people type.
+        note=strip_control_characters(note),
     )
 
 
@@ -316,7 +322,7 @@ def case_escalate(
 ) -> Case:
     """The seller asks for escalation: a flag on the case (one open at a time), in the history."""
     reason = EscalationReason(reason)
-    text = (text or "").strip()
+    text = strip_control_characters(text).strip()
     if reason == EscalationReason.OTHER and not text:
         raise ValidationError(_("Say why you ask for escalation."), code="required")
     with transaction.atomic():
@@ -357,7 +363,7 @@ def case_escalate(
 
 def case_clear_escalation(*, case: Case, actor: User, note: str) -> Case:
     """An agent clears the case's open escalation, with a note for the history."""
-    note = (note or "").strip()
+    note = strip_control_characters(note).strip()
     if not note:
         raise ValidationError(
             _("Write a note: what was done about the escalation."), code="required"

@@ -303,3 +303,30 @@ def test_support_staff_never_act_as_the_seller(support_agent, answered, action):
     answered.refresh_from_db()
     assert answered.state == CaseState.ANSWERED
     assert not answered.is_escalated
+
+
+def test_notes_and_escalation_text_lose_control_characters(account, seller, agent):
+    """What agents and sellers type into the history (a transfer note, the reason for
+    an escalation, the note that clears it) follows the rule of messages: no
+    control character is stored; a note of control characters only is empty."""
+    from django.core.exceptions import ValidationError
+
+    from cases.services import case_clear_escalation, case_escalate
+
+    team = SupportTeam.objects.create(name="Payments")
+    case = make_case(account, owner=seller, state=CaseState.PENDING_SUPPORT)
+    case_transition(
+        case=case, event=CaseEvent.TRANSFERRED, actor=agent, team=team, note="to\x00 pay\x07ments"
+    )
+    assert CaseHistory.objects.filter(case=case, note="to payments").exists()
+
+    type(case).objects.filter(pk=case.pk).update(waiting_since=timezone.now() - timedelta(days=3))
+    case.refresh_from_db()
+    case_escalate(case=case, actor=seller, reason="other", text="late\x1b[31m again\x7f")
+    case.refresh_from_db()
+    assert case.escalation_text == "late[31m again"
+
+    with pytest.raises(ValidationError, match="Write a note"):
+        case_clear_escalation(case=case, actor=agent, note="\x00\x01 \x02")
+    case_clear_escalation(case=case, actor=agent, note="called\x0c the seller")
+    assert CaseHistory.objects.filter(case=case, note="called the seller").exists()
