@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/bench_fragments.py [--repeat 200]
 
-No database: rows and messages are built in memory with what the page's
-selectors give them (dates, URLs, sizes, state texts), then `log_rows_html`
+No database: rows and messages are built in memory and given their display
+values by the pages' own helpers (`cases.display.log_rows_display`,
+`correspondence.display.prepare_thread`), then `log_rows_html`
 (25 and 100 rows, every state, snippets, marks) and `thread_items`/`file_rows`
 (300 messages, 900 files) are timed with `timeit`, in English and French.
 The numbers are in benchmarks/README.md ("HTML fragments").
@@ -30,19 +31,17 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone, translation  # noqa: E402
 
-from cases.display import date_texts, log_rows_html, url_builder  # noqa: E402
+from cases.display import log_rows_display, log_rows_html  # noqa: E402
 from cases.models import Case, CaseState  # noqa: E402
+from correspondence.display import prepare_thread  # noqa: E402
 from correspondence.fragments import file_rows, thread_items  # noqa: E402
 from correspondence.models import Attachment, Message  # noqa: E402
-from correspondence.selectors import attachment_url_builder, size_texts  # noqa: E402
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 STATES = list(CaseState)
 
 
 def log_rows(count: int) -> list[Case]:
-    texts = date_texts()
-    url = url_builder("cases:detail", 9876543210123)
     rows = []
     for i in range(count):
         state = STATES[i % len(STATES)]
@@ -61,18 +60,11 @@ def log_rows(count: int) -> list[Case]:
         case.opened_by_email = "colleague@example.com" if i % 3 == 0 else ""
         case.changed_since_seen = i % 4 == 0
         case.search_snippet = None
-        case.created_iso, case.created_text = texts(case.created_at)
-        case.activity_iso, case.activity_text = texts(case.last_activity_at)
-        case.url = url(case.pk)
-        case.state_label = case.get_state_display()
-        case.state_title = case.state_meaning
-        case.badge_class = case.state_badge
         rows.append(case)
-    return rows
+    return log_rows_display(rows)
 
 
 def thread(messages: int, files_each: int) -> list[Message]:
-    texts, sizes, url = date_texts(), size_texts(), attachment_url_builder()
     author = get_user_model()(email="seller@example.com")
     thread = []
     for i in range(messages):
@@ -85,7 +77,6 @@ def thread(messages: int, files_each: int) -> list[Message]:
             author=None if support else author,
             sent_at=NOW + timedelta(minutes=i),
         )
-        message.sent_iso, message.sent_text = texts(message.sent_at)
         message.files = []
         for j in range(files_each):
             attachment = Attachment(
@@ -94,11 +85,9 @@ def thread(messages: int, files_each: int) -> list[Message]:
                 size=1024 * (i + 1) * (j + 3),
                 uploaded_at=message.sent_at,
             )
-            attachment.url = url(attachment.token)
-            attachment.size_text = sizes(attachment.size)
-            attachment.uploaded_iso, attachment.uploaded_text = texts(attachment.uploaded_at)
             message.files.append(attachment)
         thread.append(message)
+    prepare_thread(thread)
     return thread
 
 

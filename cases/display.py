@@ -14,8 +14,9 @@ from django.utils import dateformat, formats
 from django.utils.timezone import template_localtime
 
 from cases.fragments import log_rows_html
+from cases.models import Case
 
-__all__ = ["date_texts", "iso_datetime", "log_rows_html", "url_builder"]
+__all__ = ["date_texts", "iso_datetime", "log_rows_display", "log_rows_html", "url_builder"]
 
 # The `<time datetime>` format of the templates (`|date:'Y-m-d\\TH:i:sO'`).
 ISO_FORMAT = "Y-m-d\\TH:i:sO"
@@ -73,3 +74,33 @@ def url_builder(
         return reverse(name, args=[value])
 
     return url
+
+
+_URL_SLOT = 9876543210123  # reversed once, then replaced by each case ID
+
+
+def log_rows_display(rows: list[Case]) -> list[Case]:
+    """What the table shows of each row, computed once per page (`cases/_case_table.html`), for
+    the log page (`cases.views.case_list`):
+
+    `created_iso`/`created_text` (the two `|date` of the creation date), the same
+    of the last activity, `url` (`get_absolute_url` without a `reverse()` per
+    row), and the state badge's `state_label`, `state_title`, `badge_class`
+    (`get_state_display`, `state_meaning`, `state_badge`), translated once per state.
+    """
+    texts = date_texts()
+    url = url_builder("cases:detail", _URL_SLOT)
+    states: dict[str, tuple[str, str, str]] = {}
+    for case in rows:
+        case.created_iso, case.created_text = texts(case.created_at)
+        case.activity_iso, case.activity_text = texts(case.last_activity_at)
+        case.url = url(case.pk)
+        state = states.get(case.state)
+        if state is None:
+            state = states[case.state] = (
+                case.get_state_display(),
+                case.state_meaning,
+                case.state_badge,
+            )
+        case.state_label, case.state_title, case.badge_class = state
+    return rows

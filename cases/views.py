@@ -26,11 +26,11 @@ from cases.access import (
     viewer_for,
 )
 from cases.attention import decorate_log_rows
-from cases.display import date_texts, log_rows_html, url_builder
+from cases.display import log_rows_display, log_rows_html
 from cases.export import csv_export_response
 from cases.filters import filter_chips
 from cases.forms import CaseEditForm, HandOffForm, ProfileForm
-from cases.models import STATE_BADGES, STATE_MEANINGS, Case, CaseState, SellerAccount
+from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState, SellerAccount
 from cases.selectors import (
     account_member_emails,
     case_log,
@@ -57,7 +57,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = log.page(request.GET.get("page"))
     search_text = getattr(log.filterset.form, "cleaned_data", {}).get("q") or ""
     rows = decorate_log_rows(list(page.object_list), search_text=search_text)
-    page.object_list = _with_display(rows)
+    page.object_list = log_rows_display(rows)
     return render(
         request,
         "cases/case_list.html",
@@ -71,35 +71,6 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": request.GET.urlencode(),
         },
     )
-
-
-_URL_SLOT = 9876543210123  # reversed once, then replaced by each case ID
-
-
-def _with_display(rows: list[Case]) -> list[Case]:
-    """What the table shows of each row, computed once per page (`_case_table.html`):
-
-    `created_iso`/`created_text` (the two `|date` of the creation date), the same
-    of the last activity, `url` (`get_absolute_url` without a `reverse()` per
-    row), and the state badge's `state_label`, `state_title`, `badge_class`
-    (`get_state_display`, `state_meaning`, `state_badge`), translated once per state.
-    """
-    texts = date_texts()
-    url = url_builder("cases:detail", _URL_SLOT)
-    states: dict[str, tuple[str, str, str]] = {}
-    for case in rows:
-        case.created_iso, case.created_text = texts(case.created_at)
-        case.activity_iso, case.activity_text = texts(case.last_activity_at)
-        case.url = url(case.pk)
-        state = states.get(case.state)
-        if state is None:
-            state = states[case.state] = (
-                case.get_state_display(),
-                case.state_meaning,
-                case.state_badge,
-            )
-        case.state_label, case.state_title, case.badge_class = state
-    return rows
 
 
 @require_GET

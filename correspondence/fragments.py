@@ -8,7 +8,7 @@ templates that render the same markup: tests/correspondence/test_fragments.py
 renders both for every kind of message, in English and French, and compares them.
 Change the two together.
 
-The values come from `correspondence.selectors.prepare_thread` (dates, sizes,
+The values come from `correspondence.display.prepare_thread` (dates, sizes,
 download URLs computed once per page).
 """
 

@@ -14,7 +14,6 @@ from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -29,13 +28,13 @@ from cases.access import (
     get_case_for_user,
     viewer_for,
 )
-from cases.display import date_texts, url_builder
 from cases.models import SHORT_DESCRIPTION_MAX, WAITING_ON_SELLER, Case, CaseEvent, CaseState
 from cases.search import similar_cases
 from cases.services import CaseStateError, case_mark_seen, case_transition
 from cases.services import case_escalate as case_escalate_service
 from cases.services import case_keep_open as case_keep_open_service
 from cases.validators import parse_case_id
+from correspondence.display import prepare_thread
 from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm, reply_post
 from correspondence.fragments import file_rows, thread_items
 from correspondence.models import Attachment, Message
@@ -58,60 +57,6 @@ def _asks_if_solved(case: Case, thread: list[Message]) -> Message | None:
     return next((m for m in reversed(thread) if m.from_support), None)
 
 
-_URL_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-def size_texts() -> Callable[[int], str]:
-    """`|filesizeformat` of a size, each distinct displayed value formatted once
-    per page (its text depends only on the unit and the size rounded to 0.1)."""
-    cache: dict[tuple[int, float], str] = {}
-
-    def text(size: int) -> str:
-        if size < 1024:
-            key = (0, float(size))
-        else:
-            unit = 1024
-            while size >= unit * 1024 and unit < 1024**5:
-                unit *= 1024
-            key = (unit, round(size / unit, 1))
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = filesizeformat(size)
-        return found
-
-    return text
-
-
-def attachment_url_builder() -> Callable[[str], str]:
-    """`Attachment.get_absolute_url` without a `reverse()` per file (tokens are
-    URL-safe base64; any other token still goes through `reverse()`)."""
-    return url_builder(
-        "attachment", "0SLOT0", lambda token: bool(token) and _URL_SAFE.issuperset(token)
-    )
-
-
-def _prepare_thread(thread: list[Message]) -> list[tuple[Message, Attachment]]:
-    """Give the case page what it shows of each message and file, computed once.
-
-    Sets `sent_iso`/`sent_text` on each message, and `url`,
-    `size_text`, `uploaded_iso`/`uploaded_text` on each attachment; returns the
-    (message, attachment) pairs of the page's file list. No query: the
-    attachments come with `thread_of`'s messages (`files`).
-    """
-    texts = date_texts()
-    sizes = size_texts()
-    url = attachment_url_builder()
-    pairs = []
-    for message in thread:
-        message.sent_iso, message.sent_text = texts(message.sent_at)
-        for attachment in message.files:
-            attachment.url = url(attachment.token)
-            attachment.size_text = sizes(attachment.size)
-            attachment.uploaded_iso, attachment.uploaded_text = texts(attachment.uploaded_at)
-            pairs.append((message, attachment))
-    return pairs
-
-
 def _render_detail(
     request: AuthenticatedHttpRequest,
     case: Case,
@@ -123,7 +68,7 @@ def _render_detail(
     thread = thread_of(case.pk)
     # Dates, sizes and download URLs computed once per message and file (the
     # thread and the file list both show them), no `reverse()` per file.
-    files = _prepare_thread(thread)
+    files = prepare_thread(thread)
     history = case.history.select_related("actor").order_by("changed_at", "id")
     if reply_form is None and not case.is_expired:
         reply_form = ReplyForm()

@@ -1,6 +1,7 @@
 """Rows and messages for the golden tests of the HTML fragments: every kind the
-pages show, with hostile text, built in memory with what the pages' selectors give
-them (the same helpers: dates, URLs, sizes)."""
+pages show, with hostile text, built in memory; their display values (dates, URLs,
+sizes, state texts) come from the pages' own helpers (`log_rows_display`,
+`prepare_thread`)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.html import format_html
 
-from cases.display import date_texts, url_builder
+from cases.display import log_rows_display
 from cases.models import Case, CaseState
+from correspondence.display import prepare_thread
 from correspondence.models import Attachment, Message
-from correspondence.views import attachment_url_builder, size_texts
 
 HOSTILE = "<script>alert('x')</script> \"quoted\" & 'single' <b>bold</b> &amp; é"
 CREATED = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # Paris changes to summer time that night
@@ -25,7 +26,6 @@ def log_rows() -> list[Case]:
     """Every state; resolved ones expired, expiring today and in many days; updated
     or not; opened by the owner, by someone else, by nobody known; with and without
     a search snippet; hostile descriptions, e-mails and snippets."""
-    texts, url = date_texts(), url_builder("cases:detail", 9876543210123)
     now = timezone.now()
     rows = []
     variants = [(state, None) for state in CaseState if state != CaseState.RESOLVED]
@@ -47,21 +47,13 @@ def log_rows() -> list[Case]:
             if i % 5 in (1, 2)
             else None
         )
-        # What cases.attention.decorate_log_rows gives each row.
-        case.created_iso, case.created_text = texts(case.created_at)
-        case.activity_iso, case.activity_text = texts(case.last_activity_at)
-        case.url = url(case.pk)
-        case.state_label = case.get_state_display()
-        case.state_title = case.state_meaning
-        case.badge_class = case.state_badge
         rows.append(case)
-    return rows
+    return log_rows_display(rows)  # what the log page adds to each row
 
 
 def thread() -> list[Message]:
     """Seller and support messages; with no subject, a hostile one; 0 to 3 files
     (hostile names, sizes in every unit); an author who left."""
-    texts, sizes, url = date_texts(), size_texts(), attachment_url_builder()
     user_model = get_user_model()
     seller = user_model(email="seller&'son@example.com")
     agent = user_model(email="agent@example.com")
@@ -76,7 +68,6 @@ def thread() -> list[Message]:
             author=agent if support else (None if i == 4 else seller),
             sent_at=CREATED + timedelta(hours=i * 3),
         )
-        message.sent_iso, message.sent_text = texts(message.sent_at)
         message.files = []
         for j in range(i % 4):
             attachment = Attachment(
@@ -85,11 +76,9 @@ def thread() -> list[Message]:
                 size=[0, 1000, 1536, 3 * 1024**2 + 5, 7 * 1024**3][(i + j) % 5],
                 uploaded_at=message.sent_at + timedelta(seconds=j),
             )
-            attachment.url = url(attachment.token)
-            attachment.size_text = sizes(attachment.size)
-            attachment.uploaded_iso, attachment.uploaded_text = texts(attachment.uploaded_at)
             message.files.append(attachment)
         messages.append(message)
+    prepare_thread(messages)  # what the case page adds to each message and file
     return messages
 
 
