@@ -18,13 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
     DEFAULT_RESPONSE_TARGET_HOURS,
-    TURNS,
     CaseHistory,
     Membership,
     SellerAccount,
     SupportTeam,
     Turn,
     User,
+    states_of_turn,
 )
 
 
@@ -91,8 +91,8 @@ class TurnFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        if self.value() in Turn.values:
-            states = [state for state, turn in TURNS.items() if turn == self.value()]
+        if (turn := self.value()) in Turn.values:
+            states = states_of_turn(turn)
             return queryset.filter(state__in=states)
         return queryset
 

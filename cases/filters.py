@@ -21,7 +21,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cases.access import Viewer
-from cases.models import WAITING_ON_SUPPORT, Case, CaseState
+from cases.models import CLOSED, WAITING_ON_SUPPORT, Case, CaseState
 from cases.search import filter_cases
 
 PAGE_SIZES = (25, 50, 100)
@@ -55,7 +55,7 @@ FREE_TEXT_FIELDS = ("created_from", "created_to", "email")
 PRESETS: list[tuple[str, Any, tuple[str, ...]]] = [
     ("attention", _("Needs your attention"), (CaseState.NEEDS_ATTENTION,)),
     ("waiting", _("Waiting on support"), tuple(WAITING_ON_SUPPORT)),
-    ("resolved", _("Resolved"), (CaseState.RESOLVED,)),
+    ("resolved", _("Resolved"), CLOSED),
 ]
 
 

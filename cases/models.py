@@ -25,6 +25,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import Promise
 from django.utils.translation import get_supported_language_variant, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -203,7 +204,19 @@ class SupportTeam(models.Model):
         return self.name
 
 
+class Turn(models.TextChoices):
+    """Whose move it is in the conversation, derived from the state."""
+
+    SELLER = "seller", _("Your turn")
+    SUPPORT = "support", _("Seller Support's turn")
+    NOBODY = "nobody", _("Nobody's turn")
+
+
 class CaseState(models.TextChoices):
+    """The states of a case. Everything else known about a state is its `StateFacts`
+    in `STATES` below: one declaration per state (see docs/conversation.md,
+    "Adding a state")."""
+
     OPEN = "open", pgettext_lazy("case state", "Open")
     PENDING_SUPPORT = "pending_support", pgettext_lazy("case state", "Pending support action")
     NEEDS_ATTENTION = "needs_attention", pgettext_lazy("case state", "Needs your attention")
@@ -212,73 +225,106 @@ class CaseState(models.TextChoices):
     REOPENED = "reopened", pgettext_lazy("case state", "Reopened")
     RESOLVED = "resolved", pgettext_lazy("case state", "Resolved")
 
+    @property
+    def facts(self) -> StateFacts:
+        return STATES[self]
 
-# The glossary: what each state means to a seller (tooltips and the help page).
-STATE_MEANINGS = {
-    CaseState.OPEN: _("You opened the case; Seller Support has not handled it yet."),
-    CaseState.PENDING_SUPPORT: _("You wrote last; Seller Support must answer."),
-    CaseState.NEEDS_ATTENTION: _("Seller Support asks you to act: read their message and reply."),
-    CaseState.ANSWERED: _("Seller Support answered; nothing is required from you."),
-    CaseState.TRANSFERRED: _("The case was moved to another support team."),
-    CaseState.REOPENED: _("The case was resolved and Seller Support reopened it to investigate."),
-    CaseState.RESOLVED: _(
-        "The case is closed. You can still reply until it expires; after that, "
-        "open a new case that cites its ID."
+    @property
+    def meaning(self) -> str | Promise:
+        return STATES[self].meaning
+
+    @property
+    def badge(self) -> str:
+        return STATES[self].badge
+
+    @property
+    def turn(self) -> Turn:
+        return STATES[self].turn
+
+
+@dataclass(frozen=True)
+class StateFacts:
+    # What the state means to a seller (tooltips and the help page's glossary).
+    meaning: str | Promise
+    # The badge's colour class, chosen for WCAG AA contrast with its text.
+    badge: str
+    # The log's `o=state` sorts by this, smallest (most urgent) first, the same in
+    # every language. Gaps of 10 leave room: a new state takes a free number, so
+    # no stored row changes (the rank is stored in Case.state_rank).
+    urgency: int
+    # Whose move it is.
+    turn: Turn
+    # Support spoke last and waits on the seller: the automatic-resolution clock runs.
+    support_spoke_last: bool = False
+    # The conversation is over (the expiry clock runs; the seller's "Resolved" preset).
+    closed: bool = False
+
+
+STATES: dict[CaseState, StateFacts] = {
+    CaseState.NEEDS_ATTENTION: StateFacts(
+        meaning=_("Seller Support asks you to act: read their message and reply."),
+        badge="text-bg-warning",
+        urgency=10,
+        turn=Turn.SELLER,
+        support_spoke_last=True,
+    ),
+    CaseState.REOPENED: StateFacts(
+        meaning=_("The case was resolved and Seller Support reopened it to investigate."),
+        badge="text-bg-dark",
+        urgency=20,
+        turn=Turn.SUPPORT,
+    ),
+    CaseState.OPEN: StateFacts(
+        meaning=_("You opened the case; Seller Support has not handled it yet."),
+        badge="text-bg-primary",
+        urgency=30,
+        turn=Turn.SUPPORT,
+    ),
+    CaseState.PENDING_SUPPORT: StateFacts(
+        meaning=_("You wrote last; Seller Support must answer."),
+        badge="text-bg-info",
+        urgency=40,
+        turn=Turn.SUPPORT,
+    ),
+    CaseState.TRANSFERRED: StateFacts(
+        meaning=_("The case was moved to another support team."),
+        badge="text-bg-secondary",
+        urgency=50,
+        turn=Turn.SUPPORT,
+    ),
+    CaseState.ANSWERED: StateFacts(
+        meaning=_("Seller Support answered; nothing is required from you."),
+        badge="text-bg-success",
+        urgency=60,
+        turn=Turn.NOBODY,
+        support_spoke_last=True,
+    ),
+    CaseState.RESOLVED: StateFacts(
+        meaning=_(
+            "The case is closed. You can still reply until it expires; after that, "
+            "open a new case that cites its ID."
+        ),
+        badge="text-bg-light border",
+        urgency=70,
+        turn=Turn.NOBODY,
+        closed=True,
     ),
 }
 
-# Badge colours, chosen for WCAG AA contrast with their text.
-STATE_BADGES = {
-    CaseState.OPEN: "text-bg-primary",
-    CaseState.PENDING_SUPPORT: "text-bg-info",
-    CaseState.NEEDS_ATTENTION: "text-bg-warning",
-    CaseState.ANSWERED: "text-bg-success",
-    CaseState.TRANSFERRED: "text-bg-secondary",
-    CaseState.REOPENED: "text-bg-dark",
-    CaseState.RESOLVED: "text-bg-light border",
-}
-
-# Preset views of the log: each is only a state filter.
-WAITING_ON_SUPPORT = (
-    CaseState.OPEN,
-    CaseState.PENDING_SUPPORT,
-    CaseState.REOPENED,
-    CaseState.TRANSFERRED,
-)
-
-
-# Urgency, most urgent first: the log's `o=state` sorts by this rank, the same in
-# every language (a stored column computed by the database, see Case.state_rank).
-STATE_URGENCY = (
-    CaseState.NEEDS_ATTENTION,
-    CaseState.REOPENED,
-    CaseState.OPEN,
-    CaseState.PENDING_SUPPORT,
-    CaseState.TRANSFERRED,
-    CaseState.ANSWERED,
-    CaseState.RESOLVED,
-)
-
-
-class Turn(models.TextChoices):
-    """Whose move it is in the conversation, derived from the state (see TURNS)."""
-
-    SELLER = "seller", _("Your turn")
-    SUPPORT = "support", _("Seller Support's turn")
-    NOBODY = "nobody", _("Nobody's turn")
-
-
-TURNS = {
-    CaseState.NEEDS_ATTENTION: Turn.SELLER,
-    CaseState.OPEN: Turn.SUPPORT,
-    CaseState.PENDING_SUPPORT: Turn.SUPPORT,
-    CaseState.TRANSFERRED: Turn.SUPPORT,
-    CaseState.REOPENED: Turn.SUPPORT,
-    CaseState.ANSWERED: Turn.NOBODY,
-    CaseState.RESOLVED: Turn.NOBODY,
-}
+# Derived from STATES, never written by hand.
+# Most urgent first: the order of `o=state`.
+STATE_URGENCY = tuple(sorted(STATES, key=lambda state: STATES[state].urgency))
+# The states on support's turn: the log's "Waiting on support" preset.
+WAITING_ON_SUPPORT = tuple(s for s in STATE_URGENCY if STATES[s].turn == Turn.SUPPORT)
 # The states in which the automatic-resolution clock runs: support spoke last.
-WAITING_ON_SELLER = (CaseState.ANSWERED, CaseState.NEEDS_ATTENTION)
+WAITING_ON_SELLER = tuple(s for s in STATE_URGENCY if STATES[s].support_spoke_last)
+# The states of a conversation that is still going on.
+NOT_CLOSED = tuple(s for s in STATE_URGENCY if not STATES[s].closed)
+CLOSED = tuple(s for s in STATE_URGENCY if STATES[s].closed)
+
+
+def states_of_turn(turn: str) -> list[CaseState]:
+    return [state for state in STATE_URGENCY if STATES[state].turn == turn]
 
 
 class CaseEvent(models.TextChoices):
@@ -294,20 +340,6 @@ class CaseEvent(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
 
 
-# What Seller Support (or the system on its behalf) does: these light the log's
-# "Updated" mark. A seller's own moves do not.
-SUPPORT_SIDE_EVENTS = frozenset(
-    {
-        CaseEvent.SUPPORT_ANSWERED,
-        CaseEvent.SUPPORT_NEEDS_ACTION,
-        CaseEvent.TRANSFERRED,
-        CaseEvent.RESOLVED,
-        CaseEvent.AUTO_RESOLVED,
-        CaseEvent.REOPENED,
-    }
-)
-
-
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
@@ -315,13 +347,16 @@ class Transition:
     # Source states the move leaves as they are (a transfer while the seller must
     # act: the team changes, it stays the seller's turn).
     keeps: frozenset[str] = frozenset()
+    # Seller Support (or the system on its behalf) makes this move: it lights the
+    # log's "Updated" mark. A seller's own moves do not.
+    support_side: bool = False
 
     def target_from(self, state: str) -> str:
         return state if state in self.keeps else self.target
 
 
 _ALL = frozenset(CaseState.values)
-_NOT_RESOLVED = _ALL - {CaseState.RESOLVED}
+_NOT_CLOSED = frozenset(NOT_CLOSED)
 
 # The one table of allowed moves. `sources` of SELLER_OPENED is empty: it only
 # applies to a case being created. Expired cases are refused before the table
@@ -334,17 +369,28 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset(WAITING_ON_SELLER), CaseState.PENDING_SUPPORT
     ),
     # "Did this solve your problem?" — Yes, or "My issue is solved".
-    CaseEvent.SELLER_RESOLVED: Transition(_NOT_RESOLVED, CaseState.RESOLVED),
-    CaseEvent.SUPPORT_ANSWERED: Transition(_NOT_RESOLVED, CaseState.ANSWERED),
-    CaseEvent.SUPPORT_NEEDS_ACTION: Transition(_NOT_RESOLVED, CaseState.NEEDS_ATTENTION),
-    CaseEvent.TRANSFERRED: Transition(
-        _NOT_RESOLVED, CaseState.TRANSFERRED, keeps=frozenset({CaseState.NEEDS_ATTENTION})
+    CaseEvent.SELLER_RESOLVED: Transition(_NOT_CLOSED, CaseState.RESOLVED),
+    CaseEvent.SUPPORT_ANSWERED: Transition(_NOT_CLOSED, CaseState.ANSWERED, support_side=True),
+    CaseEvent.SUPPORT_NEEDS_ACTION: Transition(
+        _NOT_CLOSED, CaseState.NEEDS_ATTENTION, support_side=True
     ),
-    CaseEvent.RESOLVED: Transition(_NOT_RESOLVED, CaseState.RESOLVED),
+    CaseEvent.TRANSFERRED: Transition(
+        _NOT_CLOSED,
+        CaseState.TRANSFERRED,
+        keeps=frozenset({CaseState.NEEDS_ATTENTION}),
+        support_side=True,
+    ),
+    CaseEvent.RESOLVED: Transition(_NOT_CLOSED, CaseState.RESOLVED, support_side=True),
     # `run_case_timers`: the seller left a support answer unanswered too long.
-    CaseEvent.AUTO_RESOLVED: Transition(frozenset(WAITING_ON_SELLER), CaseState.RESOLVED),
-    CaseEvent.REOPENED: Transition(frozenset({CaseState.RESOLVED}), CaseState.REOPENED),
+    CaseEvent.AUTO_RESOLVED: Transition(
+        frozenset(WAITING_ON_SELLER), CaseState.RESOLVED, support_side=True
+    ),
+    CaseEvent.REOPENED: Transition(frozenset(CLOSED), CaseState.REOPENED, support_side=True),
 }
+
+# What Seller Support (or the system on its behalf) does: these light the log's
+# "Updated" mark.
+SUPPORT_SIDE_EVENTS = frozenset(event for event, move in TRANSITIONS.items() if move.support_side)
 
 
 class EscalationReason(models.TextChoices):
@@ -360,7 +406,7 @@ def expiry_cutoff(now: datetime | None = None) -> datetime:
 
 
 def expired_q(now: datetime | None = None) -> Q:
-    return Q(state=CaseState.RESOLVED, resolved_at__lt=expiry_cutoff(now))
+    return Q(state__in=CLOSED, resolved_at__lt=expiry_cutoff(now))
 
 
 def not_expired_ranges(now: datetime | None = None) -> list[Q]:
@@ -369,10 +415,24 @@ def not_expired_ranges(now: datetime | None = None) -> list[Q]:
     since the cutoff; resolved with no date. Counting the parts reads only the
     entries counted; testing "not expired" reads every entry of the account."""
     return [
-        Q(state__in=[state for state in CaseState.values if state != CaseState.RESOLVED]),
-        Q(state=CaseState.RESOLVED, resolved_at__gte=expiry_cutoff(now)),
-        Q(state=CaseState.RESOLVED, resolved_at__isnull=True),
+        Q(state__in=NOT_CLOSED),
+        Q(state__in=CLOSED, resolved_at__gte=expiry_cutoff(now)),
+        Q(state__in=CLOSED, resolved_at__isnull=True),
     ]
+
+
+class UrgencyField(models.PositiveSmallIntegerField):
+    """The urgency of the instance's state, kept in step by every save and bulk
+    create (a plain column: adding a state or moving its rank rewrites no row)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", 0)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> int:
+        rank = STATES[CaseState(model_instance.serializable_value("state"))].urgency
+        setattr(model_instance, self.attname, rank)
+        return rank
 
 
 class Case(models.Model):
@@ -410,20 +470,10 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("opened by"),
     )
-    # Urgency rank of the state (STATE_URGENCY), computed and stored by the
-    # database: `o=state` is an index range scan in every language.
-    state_rank = models.GeneratedField(
-        expression=models.Case(
-            *[
-                models.When(state=state.value, then=rank)
-                for rank, state in enumerate(STATE_URGENCY)
-            ],
-            default=len(STATE_URGENCY),
-        ),
-        output_field=models.PositiveSmallIntegerField(),
-        db_persist=True,
-        editable=False,
-    )
+    # The state's urgency (StateFacts.urgency), stored so that `o=state` is an index
+    # range scan in every language. Derived from `state` whenever a case is saved
+    # (UrgencyField.pre_save), so it is never written by hand.
+    state_rank = UrgencyField(editable=False)
     # --- the conversation (kept by cases.services.case_transition) --------
     # When support last acted (message, state change, transfer): the log's
     # "Updated" mark compares it with when the user last opened the case.
@@ -513,9 +563,6 @@ class Case(models.Model):
                 condition=Q(id__gte=CASE_ID_MIN) & Q(id__lte=CASE_ID_MAX),
                 name="case_id_ten_digits",
             ),
-            models.CheckConstraint(
-                condition=Q(state__in=CaseState.values), name="case_state_valid"
-            ),
         ]
 
     def __str__(self) -> str:
@@ -525,16 +572,45 @@ class Case(models.Model):
         return reverse("cases:detail", args=[self.id])
 
     @property
+    def state_facts(self) -> StateFacts:
+        return STATES[CaseState(self.state)]
+
+    @property
     def state_meaning(self) -> str:
-        return str(STATE_MEANINGS[CaseState(self.state)])
+        return str(self.state_facts.meaning)
 
     @property
     def state_badge(self) -> str:
-        return STATE_BADGES[CaseState(self.state)]
+        return self.state_facts.badge
 
     @property
     def turn(self) -> Turn:
-        return TURNS[CaseState(self.state)]
+        return self.state_facts.turn
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state_facts.closed
+
+    def allows(self, event: str) -> bool:
+        """Whether the state table lets `event` happen to this case now (an expired
+        case takes no move but reopening). Pages ask this instead of comparing states."""
+        if self.is_expired and event != CaseEvent.REOPENED:
+            return False
+        return self.state in TRANSITIONS[event].sources
+
+    @property
+    def can_reopen(self) -> bool:
+        return self.allows(CaseEvent.REOPENED)
+
+    @property
+    def can_resolve(self) -> bool:
+        """Support may resolve it (and reply, transfer): the conversation goes on."""
+        return self.allows(CaseEvent.RESOLVED)
+
+    @property
+    def seller_can_resolve(self) -> bool:
+        """ "My issue is solved" is offered."""
+        return self.allows(CaseEvent.SELLER_RESOLVED)
 
     @property
     def response_target_hours(self) -> int:
@@ -570,7 +646,7 @@ class Case(models.Model):
 
     @property
     def expires_at(self) -> datetime | None:
-        if self.state != CaseState.RESOLVED or self.resolved_at is None:
+        if not self.is_closed or self.resolved_at is None:
             return None
         return self.resolved_at + timedelta(days=settings.CASELOG_EXPIRE_AFTER_DAYS)
 

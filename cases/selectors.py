@@ -27,9 +27,9 @@ from django.utils import timezone
 from cases.access import AnyUser, Viewer, as_viewer, cases_by_ids_for_page, cases_visible_to
 from cases.filters import CaseFilter, SortColumn, sort_columns
 from cases.models import (
+    NOT_CLOSED,
     WAITING_ON_SELLER,
     Case,
-    CaseState,
     CaseView,
     Membership,
     SellerAccount,
@@ -217,7 +217,7 @@ def open_case_counts(user: Any, account: SellerAccount) -> dict[str, int]:
     rows = (
         cases_visible_to(user)
         .filter(account=account)
-        .exclude(state=CaseState.RESOLVED)
+        .filter(state__in=NOT_CLOSED)
         .values_list("primary_email")
         .annotate(count=Count("pk"))
         .order_by()

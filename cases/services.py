@@ -25,7 +25,6 @@ from cases.access import AnyUser, case_for_system, is_member
 from cases.models import (
     SUPPORT_SIDE_EVENTS,
     TRANSITIONS,
-    TURNS,
     WAITING_ON_SELLER,
     Case,
     CaseEvent,
@@ -200,12 +199,12 @@ def case_transition(
                 },
             )
         old_state = case.state
-        old_turn = TURNS[CaseState(old_state)]
+        old_turn = CaseState(old_state).turn
         now = timezone.now()
         case.state = transition.target_from(old_state)
-        new_turn = TURNS[CaseState(case.state)]
+        new_turn = case.turn
         case.last_activity_at = now
-        case.resolved_at = now if case.state == CaseState.RESOLVED else None
+        case.resolved_at = now if case.is_closed else None
         if new_turn != Turn.SUPPORT:
             case.waiting_since = None
         elif old_turn != Turn.SUPPORT or case.waiting_since is None:
@@ -217,12 +216,13 @@ def case_transition(
             case.auto_resolve_at = case.reminder_sent_at = None
         if event == CaseEvent.SELLER_NOT_SOLVED:
             case.answer_not_accepted = True
-        elif case.state == CaseState.RESOLVED:
+        elif case.is_closed:
             case.answer_not_accepted = False
         if event in SUPPORT_SIDE_EVENTS:
             case.support_activity_at = now
         fields = [
             "state",
+            "state_rank",
             "last_activity_at",
             "resolved_at",
             "version",

@@ -30,7 +30,7 @@ from cases.display import log_rows_display, log_rows_html
 from cases.export import csv_export_response
 from cases.filters import filter_chips
 from cases.forms import CaseEditForm, HandOffForm, ProfileForm
-from cases.models import STATE_BADGES, STATE_MEANINGS, CaseState, SellerAccount
+from cases.models import NOT_CLOSED, CaseState, SellerAccount
 from cases.selectors import (
     account_member_emails,
     case_log,
@@ -85,7 +85,7 @@ def case_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
 
 @require_GET
 def case_help(request: AuthenticatedHttpRequest) -> HttpResponse:
-    glossary = [(state, STATE_BADGES[state], STATE_MEANINGS[state]) for state in CaseState]
+    glossary = [(state, state.badge, state.meaning) for state in CaseState]
     return render(
         request,
         "cases/help.html",
@@ -199,7 +199,8 @@ def team_detail(request: AuthenticatedHttpRequest, account_id: int) -> HttpRespo
     people = [(email, counts.get(email, 0), "member") for email in members]
     people += [(email, counts[email], "former") for email in former]
     people += [(email, 0, "copied") for email in copied]
-    return render(request, "cases/team.html", {"account": account, "people": people, "form": form})
+    context = {"account": account, "people": people, "form": form, "open_states": NOT_CLOSED}
+    return render(request, "cases/team.html", context)
 
 
 def hand_off_message(summary: Any) -> str:

@@ -28,7 +28,13 @@ from cases.access import (
     get_case_for_user,
     viewer_for,
 )
-from cases.models import SHORT_DESCRIPTION_MAX, WAITING_ON_SELLER, Case, CaseEvent, CaseState
+from cases.models import (
+    NOT_CLOSED,
+    SHORT_DESCRIPTION_MAX,
+    WAITING_ON_SELLER,
+    Case,
+    CaseEvent,
+)
 from cases.search import similar_cases
 from cases.services import CaseStateError, case_mark_seen, case_transition
 from cases.services import case_escalate as case_escalate_service
@@ -283,7 +289,7 @@ def _follow_up(related: str) -> dict[str, str]:
 
 def _similar_to(viewer: Viewer, subject: str) -> list[Case]:
     """The user's open cases that resemble `subject` (the duplicate guard)."""
-    open_cases = cases_visible_to(viewer).exclude(state=CaseState.RESOLVED)
+    open_cases = cases_visible_to(viewer).filter(state__in=NOT_CLOSED)
     return similar_cases(cases=open_cases, text=subject[:SHORT_DESCRIPTION_MAX])
 
 

@@ -208,7 +208,7 @@ def test_filters_combine(seller_client, mixed):
     ("preset", "expected"),
     [
         ("state=needs_attention", ["needs"]),
-        ("state=open&state=pending_support&state=reopened&state=transferred", ["open", "pending"]),
+        ("state=reopened&state=open&state=pending_support&state=transferred", ["open", "pending"]),
         ("state=resolved", ["recent_resolved", "expired"]),
     ],
 )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from django.db import connection
+from django.db import transaction
 
 from cases.models import (
     CASE_ID_MAX,
     CASE_ID_MIN,
+    STATE_URGENCY,
+    STATES,
     TRANSITIONS,
+    Case,
     CaseEvent,
     CaseHistory,
     CaseState,
@@ -132,9 +135,41 @@ def test_every_state_is_reachable_and_the_table_is_the_only_writer():
     assert targets == set(CaseState.values)
 
 
-def test_database_refuses_an_unknown_state(account, seller):
-    from django.db import IntegrityError, transaction
-
+def test_a_save_refuses_an_unknown_state_and_writes_nothing(account, seller):
+    """No database constraint lists the states (a new state must migrate without
+    rebuilding the table): every save derives the urgency from the state and so
+    refuses one that STATES does not declare."""
     case = make_case(account, owner=seller)
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("UPDATE cases_case SET state = 'closed' WHERE id = %s", [case.id])
+    case.state = "closed"
+    with pytest.raises(ValueError, match="closed"), transaction.atomic():
+        case.save()
+    case.refresh_from_db()
+    assert case.state == CaseState.OPEN
+
+
+@pytest.mark.parametrize("state", list(CaseState))
+def test_the_stored_urgency_follows_every_save_and_bulk_create(account, seller, state):
+    case = make_case(account, owner=seller, state=state)
+    case.refresh_from_db()
+    assert case.state_rank == STATES[state].urgency
+    bulk = Case.objects.bulk_create(
+        [Case(account=account, primary_email=seller.email, short_description="x", state=state)]
+    )
+    assert Case.objects.get(pk=bulk[0].pk).state_rank == STATES[state].urgency
+
+
+def test_each_state_is_declared_once_with_distinct_urgency():
+    assert set(STATES) == set(CaseState)
+    urgencies = [facts.urgency for facts in STATES.values()]
+    assert len(set(urgencies)) == len(urgencies)
+    # The order `o=state` promises (SPEC): needs attention first, resolved last.
+    assert STATE_URGENCY[0] == CaseState.NEEDS_ATTENTION
+    assert STATE_URGENCY[-1] == CaseState.RESOLVED
+
+
+def test_a_transition_keeps_the_stored_urgency_in_step(account, seller, agent):
+    case = make_case(account, owner=seller)
+    case_transition(case=case, event=CaseEvent.SUPPORT_NEEDS_ACTION, actor=agent)
+    case.refresh_from_db()
+    assert case.state == CaseState.NEEDS_ATTENTION
+    assert case.state_rank == STATES[CaseState.NEEDS_ATTENTION].urgency

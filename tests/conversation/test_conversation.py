@@ -40,18 +40,14 @@ def answered(account, seller, support_agent):
 
 
 def test_whose_turn_follows_the_state():
-    from cases.models import TURNS
-
-    assert set(TURNS) == set(CaseState)
-
-    assert TURNS[CaseState.NEEDS_ATTENTION] == Turn.SELLER
-    assert {s for s, t in TURNS.items() if t == Turn.SUPPORT} == {
+    assert CaseState.NEEDS_ATTENTION.turn == Turn.SELLER
+    assert {s for s in CaseState if s.turn == Turn.SUPPORT} == {
         CaseState.OPEN,
         CaseState.PENDING_SUPPORT,
         CaseState.TRANSFERRED,
         CaseState.REOPENED,
     }
-    assert TURNS[CaseState.ANSWERED] == TURNS[CaseState.RESOLVED] == Turn.NOBODY
+    assert CaseState.ANSWERED.turn == CaseState.RESOLVED.turn == Turn.NOBODY
 
 
 def test_it_shows_whose_turn_first_on_the_case_page(seller_client, account, seller, support_agent):

@@ -23,7 +23,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from cases.models import (
-    TURNS,
     WAITING_ON_SELLER,
     Case,
     CaseHistory,
@@ -232,9 +231,9 @@ class Command(BaseCommand):
             else:
                 case.support_team = teams[0]
             case.last_activity_at = when
-            if state == CaseState.RESOLVED:
+            if state.facts.closed:
                 case.resolved_at = when
-            if TURNS[state] == Turn.SUPPORT:
+            if state.turn == Turn.SUPPORT:
                 case.waiting_since = when
             if state in WAITING_ON_SELLER:
                 # The clock started at the answer; no demo case is already past it.
