@@ -84,14 +84,22 @@ class IsoDateInput(forms.DateInput):
         return super().format_value(value)
 
 
+# Within one state, the case that has waited longest (least recent activity)
+# comes first: the urgency sort puts what to look at first on top.
+THEN_BY = {"state_rank": "last_activity_at"}
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
-    """Orders by the chosen column, then by case ID, so pages never overlap."""
+    """Orders by the chosen column (and its THEN_BY), then by case ID, so pages
+    never overlap."""
 
     def filter(self, qs: QuerySet[Case], value: list[str] | None) -> QuerySet[Case]:
         terms = [term for term in (value or []) if term] or [DEFAULT_ORDERING]
         terms = terms[:1]  # one sort column; the id tie-breaker follows it
         descending = terms[0].startswith("-")
         ordering = [self.get_ordering_value(terms[0])]
+        if then := THEN_BY.get(ordering[0].lstrip("-")):
+            ordering.append(f"-{then}" if descending else then)
         if ordering[0].lstrip("-") != "id":
             ordering.append("-id" if descending else "id")
         return qs.order_by(*ordering)

@@ -540,7 +540,7 @@ class Case(models.Model):
                 name="case_acct_activity",
             ),
             models.Index(
-                fields=["account", "state_rank", "id", "state", "resolved_at"],
+                fields=["account", "state_rank", "last_activity_at", "id", "state", "resolved_at"],
                 name="case_acct_urgency",
             ),
             # run_case_timers: the cases whose clock runs, soonest first.

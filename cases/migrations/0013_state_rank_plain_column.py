@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="case",
             index=models.Index(
-                fields=["account", "state_rank", "id", "state", "resolved_at"],
+                fields=["account", "state_rank", "last_activity_at", "id", "state", "resolved_at"],
                 name="case_acct_urgency",
             ),
         ),

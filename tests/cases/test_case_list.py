@@ -127,7 +127,7 @@ def test_sort_and_page_size_alone_keep_expired_hidden(seller_client, mixed):
 SORT_KEYS = {
     "created": lambda c: (c.created_at, c.id),
     "id": lambda c: c.id,
-    "state": lambda c: (STATE_URGENCY.index(c.state), c.id),
+    "state": lambda c: (STATE_URGENCY.index(c.state), c.last_activity_at, c.id),
     "email": lambda c: (c.primary_email, c.id),
     "description": lambda c: (c.short_description, c.id),
     "activity": lambda c: (c.last_activity_at, c.id),

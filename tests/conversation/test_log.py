@@ -116,3 +116,15 @@ def test_the_new_sorts_keep_the_log_at_its_queries(seller_client, account, selle
         return len(queries)
 
     assert count("25") == count("100") <= 5
+
+
+def test_within_a_state_the_longest_wait_comes_first(seller_client, account, seller):
+    """Sorting by state groups by urgency; inside a group the case left longest
+    without activity is first (not the random case-ID order)."""
+    now = timezone.now()
+    cases = [make_case(account, owner=seller, state=CaseState.PENDING_SUPPORT) for _ in range(4)]
+    for hours, case in zip([2, 30, 5, 11], cases, strict=True):
+        Case.objects.filter(pk=case.pk).update(last_activity_at=now - timedelta(hours=hours))
+    longest_first = [cases[1].id, cases[3].id, cases[2].id, cases[0].id]
+    assert listed_ids(seller_client.get(URL, {"o": "state"})) == longest_first
+    assert listed_ids(seller_client.get(URL, {"o": "-state"})) == longest_first[::-1]
