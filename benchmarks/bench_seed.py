@@ -172,7 +172,6 @@ def _users_and_accounts(sizes: list[int]) -> dict[str, Any]:
 def _case_columns() -> list[Any]:
     from cases.models import Case
 
-    # A generated column (state_rank) is computed by the database: never inserted.
     return [field for field in Case._meta.concrete_fields if not field.generated]
 
 
@@ -204,12 +203,16 @@ def _row_adapter(now: dt.datetime) -> tuple[list[str], Any]:
     for position, field in enumerate(fields):
         if field.attname == "last_activity_at":
             plan.append(("activity", None))
+        elif field.attname == "state_rank":
+            # What UrgencyField.pre_save stores: the state's urgency.
+            plan.append(("rank", None))
         elif field.attname in known:
             kind = "dt" if field.get_internal_type() == "DateTimeField" else "raw"
             plan.append((kind, known[field.attname]))
         else:
             plan.append(("const", defaults[position]))
     sqlite = connection.vendor == "sqlite"
+    from cases.models import STATES, CaseState
 
     def as_db(value: dt.datetime | None) -> Any:
         if value is None or not sqlite:
@@ -226,6 +229,8 @@ def _row_adapter(now: dt.datetime) -> tuple[list[str], Any]:
                 out.append(as_db(row[arg]))
             elif kind == "activity":
                 out.append(as_db(row[6] or row[2]))
+            elif kind == "rank":
+                out.append(STATES[CaseState(row[3])].urgency)
             else:
                 out.append(arg)
         return tuple(out)
