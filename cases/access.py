@@ -239,6 +239,19 @@ def case_for_system(case_id: int) -> Case | None:
     return Case.objects.filter(pk=case_id).first()
 
 
+def cases_for_system() -> QuerySet[Case]:
+    """Every account's cases, for the system's own jobs that act for no user (the
+    conversation's timers pick candidates here). Same reasoning as
+    `case_for_system`: no request chooses what is read."""
+    return Case.objects.all()
+
+
+def cases_of_checked_account(account: SellerAccount) -> QuerySet[Case]:
+    """An account's cases (expired ones included) for a caller that has already
+    checked the user is a member (the team page's hand-off: `check_member`)."""
+    return Case.objects.filter(account=account)
+
+
 def _get(queryset: QuerySet[Case], case_id: int | str, *, for_update: bool) -> Case:
     try:
         case_pk = int(case_id)

@@ -24,7 +24,15 @@ from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 
-from cases.access import AnyUser, Viewer, as_viewer, cases_by_ids_for_page, cases_visible_to
+from cases.access import (
+    AnyUser,
+    Viewer,
+    as_viewer,
+    cases_by_ids_for_page,
+    cases_for_system,
+    cases_of_checked_account,
+    cases_visible_to,
+)
 from cases.filters import CaseFilter, SortColumn, sort_columns
 from cases.models import (
     NOT_CLOSED,
@@ -284,7 +292,7 @@ def cases_hand_off_plan(
     email = normalize_email(from_email)
     # The account is the caller's (checked by the team page and by `cases_hand_off`).
     queryset = (
-        Case.objects.filter(account=account)  # noqa: TID251
+        cases_of_checked_account(account)
         .filter(Q(primary_email=email) | _on_cc_list(email))
         .exclude(expired_q())
         .order_by("-created_at", "-id")
@@ -313,9 +321,7 @@ def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
     a lock or a conditional update, so a case changed since is left alone.
     """
     # The timers act for no user: every account's cases.
-    running = Case.objects.filter(  # noqa: TID251
-        state__in=WAITING_ON_SELLER, auto_resolve_at__isnull=False
-    )
+    running = cases_for_system().filter(state__in=WAITING_ON_SELLER, auto_resolve_at__isnull=False)
     remind_by = now + timedelta(days=settings.CASELOG_REMINDER_BEFORE_DAYS)
     reminders = running.filter(reminder_sent_at__isnull=True, auto_resolve_at__lte=remind_by)
     if settings.CASELOG_REMINDER_BEFORE_DAYS == 0:  # reminders turned off
