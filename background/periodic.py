@@ -48,6 +48,8 @@ PERIODIC: dict[str, Every] = {
     "sweep-orphan-files": Every(timedelta(hours=1), task="correspondence.tasks.sweep_orphan_files"),
     # The conversation's reminders and automatic resolution (idempotent).
     "case-timers": Every(timedelta(minutes=5), command="run_case_timers"),
+    # The lead's overview figures (correspondence.overview.REFRESH_EVERY).
+    "overview": Every(timedelta(minutes=5), task="correspondence.overview.refresh_overview"),
 }
 
 

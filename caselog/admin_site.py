@@ -12,8 +12,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponseBase
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path
+from django.utils.translation import gettext_lazy as _
+
+from correspondence.overview import REFRESH_EVERY, chart, current_overview, team_rows
 
 
 class SafeActionsMixin:
@@ -34,6 +39,25 @@ class SafeActionsMixin:
 
 
 class CaselogAdminSite(admin.AdminSite):
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        overview = path("overview/", self.admin_view(self.overview_view), name="overview")
+        return [overview, *super().get_urls()]
+
+    def overview_view(self, request: HttpRequest) -> TemplateResponse:
+        """The lead's overview: the backlog at a glance (correspondence.overview)."""
+        if not request.user.has_perm("cases.view_case"):
+            raise PermissionDenied
+        snapshot = current_overview()
+        context = {
+            **self.each_context(request),
+            "title": _("Overview"),
+            "snapshot": snapshot,
+            "teams": team_rows(snapshot),
+            "chart": chart(snapshot),
+            "refresh_minutes": int(REFRESH_EVERY.total_seconds() // 60),
+        }
+        return TemplateResponse(request, "admin/overview.html", context)
+
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, SafeActionsMixin):

@@ -409,6 +409,19 @@ def expired_q(now: datetime | None = None) -> Q:
     return Q(state__in=CLOSED, resolved_at__lt=expiry_cutoff(now))
 
 
+def overdue_q(now: datetime | None = None) -> Q:
+    """Support's turn and waiting longer than the case's team target (teams are few)."""
+    now = now or timezone.now()
+    condition = Q(
+        support_team__isnull=True,
+        waiting_since__lt=now - timedelta(hours=DEFAULT_RESPONSE_TARGET_HOURS),
+    )
+    for team_id, hours in SupportTeam.objects.values_list("pk", "response_target_hours"):
+        condition |= Q(support_team_id=team_id, waiting_since__lt=now - timedelta(hours=hours))
+    # `waiting_since` is only set on support's turn.
+    return Q(waiting_since__isnull=False) & condition
+
+
 def not_expired_ranges(now: datetime | None = None) -> list[Q]:
     """The cases `~expired_q(now)` keeps, as disjoint parts that are each one range
     of the index (account, state, resolved_at): every state but resolved; resolved

@@ -106,3 +106,18 @@ class SavedReply(models.Model):
         if language.startswith("fr") and self.body_fr.strip():
             return self.body_fr
         return self.body_en
+
+
+class OverviewSnapshot(models.Model):
+    """The lead's overview figures as last computed (correspondence.overview): one
+    row, rewritten by a periodic task, so the page reads one row at any size."""
+
+    computed_at = models.DateTimeField(_("computed at"))
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("overview snapshot")
+        verbose_name_plural = _("overview snapshots")
+
+    def __str__(self) -> str:
+        return f"Overview of {self.computed_at:%Y-%m-%d %H:%M}"
