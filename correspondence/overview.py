@@ -72,7 +72,8 @@ def compute_overview(now: datetime | None = None) -> dict[str, Any]:
         "support_team_id", "created_at", "resolved_at"
     )
     for team_id, created_at, resolved_at in resolved.order_by():
-        resolutions[team_id or NO_TEAM].append((resolved_at - created_at).total_seconds())
+        if resolved_at is not None:  # the filter says so; the type does not
+            resolutions[team_id or NO_TEAM].append((resolved_at - created_at).total_seconds())
 
     zone = timezone.get_current_timezone()
     new_per_day = _per_day(cases.filter(created_at__gte=since), "created_at", zone)
@@ -215,7 +216,9 @@ def chart(snapshot: OverviewSnapshot) -> Chart:
     width = plot + 60  # room for the last day's label
     peak = max([1, *(max(new, resolved) for _day, new, resolved in days)])
     step = plot / max(1, len(days))
-    new_bars, resolved_bars, ticks = [], [], []
+    new_bars: list[Bar] = []
+    resolved_bars: list[Bar] = []
+    ticks: list[Bar] = []
     for index, (day, new, resolved) in enumerate(days):
         x = index * step + 2
         label = formats.date_format(date.fromisoformat(day), "MONTH_DAY_FORMAT")
