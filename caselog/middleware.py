@@ -8,13 +8,16 @@ declared length cannot fit the attachment rules, before reading it. In both
 cases it reads and discards the rest of the body (up to a bound) so the client,
 still sending, receives the answer instead of a dropped connection; then it
 sends the user back to the form with the reason, or shows the error page.
+
+A NUL character, which PostgreSQL refuses in text, is refused the same way: in
+the address or headers by `NullCharacterMiddleware`, in a posted field here.
 """
 
 from __future__ import annotations
 
 import logging
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib import messages
@@ -133,6 +136,61 @@ class RequestTooLargeMiddleware:
                 logger.warning("Refused a request body: %s", error)
                 _discard_body(request, 2 * limit)
                 return _too_large_response(request, error)
+            if null_character_in_form(request):
+                return null_character_response(request, "form")
+        return self.get_response(request)
+
+
+NUL = "\x00"
+
+
+def _holds_nul(fields: Iterable[tuple[str, list[str]]]) -> bool:
+    return any(NUL in key or any(NUL in v for v in values) for key, values in fields)
+
+
+def null_character_in(request: HttpRequest) -> str | None:
+    """Where the address or the headers of `request` hold a NUL character
+    ("address", "headers"), or None.
+
+    PostgreSQL refuses NUL in text, so any value that reaches a query (a token in
+    the path, an admin filter, a session cookie) would fail there as a server
+    error; no page needs one. (Form fields: `null_character_in_form`.)
+    """
+    if NUL in request.path or _holds_nul(request.GET.lists()):
+        return "address"
+    if any(NUL in str(value) for key, value in request.META.items() if key.startswith("HTTP_")):
+        return "headers"
+    return None
+
+
+def null_character_in_form(request: HttpRequest) -> bool:
+    """A NUL in the name or value of a posted field. (Django's parser already takes
+    NUL out of uploaded files' names.)"""
+    return request.method == "POST" and _holds_nul(request.POST.lists())
+
+
+def null_character_response(request: HttpRequest, where: str) -> HttpResponse:
+    logger.warning("Refused a request with a NUL character in its %s", where)
+    reason = _(
+        "The address or the form holds a null character, which no field accepts, so "
+        "nothing was done. Check the link or what you pasted, and try again."
+    )
+    return render(request, "400.html", {"reason": reason}, status=400)
+
+
+class NullCharacterMiddleware:
+    """A NUL character in the address or the headers gets a 400 page saying so, before
+    the session, the user or any view reads them: placed before the authentication
+    middleware (the page then shows no signed-in user). A NUL in a posted field is
+    refused by `RequestTooLargeMiddleware`, which parses the body."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        where = null_character_in(request)
+        if where is not None:
+            return null_character_response(request, where)
         return self.get_response(request)
 
 

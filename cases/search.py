@@ -70,6 +70,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
@@ -495,7 +496,10 @@ def similar_cases(*, cases: QuerySet[Case], text: str, limit: int = 5) -> list[C
     terms = query_terms(text, drop_stopwords=True)
     if not terms:
         return []
-    scope_sql, scope_params = cases.values("pk").query.sql_with_params()
+    try:
+        scope_sql, scope_params = cases.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a scope Django knows is empty (a user in no account)
+        return []
     placeholders = ", ".join(["%s"] * len(terms))
     sql = (
         f"SELECT case_id FROM {_TERMS_TABLE} WHERE term IN ({placeholders}) "

@@ -22,7 +22,11 @@ def thread_of(case_id: int) -> list[Message]:
     for attachment in Attachment.objects.filter(message__case_id=case_id).order_by(
         "uploaded_at", "id"
     ):
-        files[attachment.message_id].append(attachment)
+        # The two reads are two snapshots: a reply with files committed between them
+        # brings files of a message the first read did not see (a KeyError under
+        # load, issue 23.9). That message is not shown yet; neither are its files.
+        if attachment.message_id in files:
+            files[attachment.message_id].append(attachment)
     for message in messages:
         message.files = files[message.pk]
     return messages

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from background.tasks import queue_with_transaction
-from cases.access import get_case_for_user
+from cases.access import get_case_for_support, get_case_for_user
 from cases.models import Case, CaseEvent, SellerAccount, SupportTeam, User
 from cases.search_index import case_search_entries_rebuild, case_search_entry_add
 from cases.selectors import case_timer_ids
@@ -174,8 +174,8 @@ def message_post(
     Raises ValidationError (a rule broken by the input), CaseStateError (expired
     case, or a move the state table refuses) or DuplicateSubmissionError.
     A seller's message reaches its case through `cases.access` (locked, so a
-    former member is refused); a support message comes from the admin, which
-    checks its own permissions, and `case_transition` locks the case.
+    former member is refused); a support message, from the admin, through the
+    support door (locked too).
     Call it outside any enclosing transaction: files written here are only
     cleaned up if this function's own transaction fails (`files_removed_on_failure`).
     """
@@ -185,25 +185,35 @@ def message_post(
         raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
     event = _event_for(direction, needs_action, not_solved)
     notify = notify_support if direction == Message.Direction.FROM_SELLER else notify_seller
-    with files_removed_on_failure() as written, transaction.atomic():
-        if direction == Message.Direction.FROM_SELLER:
-            # Through the one door, locked: the author must still see the case.
-            case = get_case_for_user(author, case.pk, for_update=True)
-            if case.is_expired:
-                raise _expired_error(case, event)
+    try:
+        with files_removed_on_failure() as written, transaction.atomic():
+            # The case is locked before the token is checked, so the same form sent
+            # twice at once queues here and the second one finds the first's token.
+            if direction == Message.Direction.FROM_SELLER:
+                # Through the one door, locked: the author must still see the case.
+                case = get_case_for_user(author, case.pk, for_update=True)
+                if case.is_expired:
+                    raise _expired_error(case, event)
+            else:
+                case = get_case_for_support(author, case.pk, for_update=True)
+            _check_token(client_token)
+            message = _write_message(
+                case=case,
+                author=author,
+                direction=direction,
+                body=body,
+                subject=subject,
+                files=files,
+                client_token=client_token,
+                written=written,
+            )
+            fresh = case_transition(case=case, event=event, actor=author)
+            queue_with_transaction(lambda: notify(fresh, event, message))
+    except IntegrityError:
+        # A token sent at once to two cases (no lock in common) races past the
+        # check: the first one won.
         _check_token(client_token)
-        message = _write_message(
-            case=case,
-            author=author,
-            direction=direction,
-            body=body,
-            subject=subject,
-            files=files,
-            client_token=client_token,
-            written=written,
-        )
-        fresh = case_transition(case=case, event=event, actor=author)
-        queue_with_transaction(lambda: notify(fresh, event, message))
+        raise
     return message
 
 

@@ -23,7 +23,9 @@ acknowledged (a 302 after the POST): no acknowledged message missing, none
 saved twice, every attachment row has its file and every file its row. The
 exit status is 1 when a goal is missed: server errors, "database is locked" in
 the server log, lost or duplicated messages, orphan or missing files, a foreign
-case shown to a reader, or a write p99 of 1 s or more.
+case shown to a reader, or a write p99 of 1 s or more. The server's tracebacks
+are printed under the figures, whole and each once (the run's folder, the server
+log with it, is deleted at the end).
 
 `run(...)` returns the figures as a dict, for tests; `stack(...)` and `run_on(...)`
 let a test drive the load, then its own requests, against one running stack.

@@ -18,6 +18,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(1, str(ROOT))  # the project's packages (caselog.database_check)
+
+from caselog.database_check import unreachable_message  # noqa: E402 - needs ROOT on the path
+
 IN_DJANGO = Path(__file__).resolve().parent / "in_django"
 SAFE_PG_REFUSED = {"test", "postgres", "template0", "template1"}
 
@@ -33,7 +37,14 @@ def _pg_urls(base_url: str, name: str) -> tuple[str, str]:
 def _pg_admin(admin_url: str, sql: str) -> None:
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+    try:
+        conn = psycopg.connect(admin_url, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as error:
+        raise SystemExit(
+            unreachable_message(admin_url, error)
+            + "\n(The load test only uses that database to create and drop its own.)"
+        ) from None
+    with conn:
         conn.execute(sql)
 
 

@@ -7,11 +7,16 @@ attachment row has its file and every file its row.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from typing import Any
 
 from load.clients import Tally
 
 P99_GOAL_SECONDS = 1.0
+TRACEBACK = "Traceback (most recent call last)"
+# Lines a database error's message goes on with (psycopg: DETAIL, HINT, CONTEXT).
+_MESSAGE_GOES_ON = re.compile(r"^(DETAIL|HINT|CONTEXT|WHERE|LINE \d+):|^\s+\^")
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -19,6 +24,49 @@ def _percentile(values: list[float], fraction: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def server_tracebacks(log: str) -> list[str]:
+    """Each traceback of the server log with the line before it (Django's "Internal
+    Server Error: <path>") and the whole exception (chained ones included), once
+    each, the most frequent first, with how often it came."""
+    lines = log.splitlines()
+    blocks: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(TRACEBACK):
+            i += 1
+            continue
+        start = i - 1 if i and lines[i - 1].strip() and not lines[i - 1][0].isspace() else i
+        end = _traceback_end(lines, i)
+        blocks.append("\n".join(lines[start:end]))
+        i = end
+    counted = Counter(blocks)
+    return [block if n == 1 else f"({n} times)\n{block}" for block, n in counted.most_common()]
+
+
+def _traceback_end(lines: list[str], i: int) -> int:
+    """The index after the exception that ends the traceback starting at `i`."""
+    j = i + 1
+    while j < len(lines):
+        if lines[j].startswith((" ", "\t", TRACEBACK)):
+            j += 1
+            continue
+        j += 1  # the exception line, then what its message goes on with
+        while j < len(lines) and _MESSAGE_GOES_ON.match(lines[j]):
+            j += 1
+        following = j
+        while following < len(lines) and not lines[following].strip():
+            following += 1
+        if following < len(lines) and lines[following].startswith(
+            ("The above exception", "During handling")
+        ):
+            j = following + 1  # a chained exception: its traceback follows
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            continue
+        return j
+    return j
 
 
 def summarize(
@@ -71,6 +119,8 @@ def summarize(
         "read_p50": round(_percentile(tally.read_latencies, 0.50), 3),
         "read_p99": round(_percentile(tally.read_latencies, 0.99), 3),
         "first_errors": tally.errors[:5],
+        # What the server said, whole: the first bytes of an error page do not say why.
+        "tracebacks": server_tracebacks(log),
     }
     figures["failures"] = goals_missed(figures)
     return figures
@@ -138,4 +188,8 @@ def print_table(figures: dict[str, Any]) -> None:
         print("  first errors:")
         for error in figures["first_errors"]:
             print(f"    {error}")
+    if figures["tracebacks"]:
+        print("  the server's tracebacks (each once, most frequent first):")
+        for block in figures["tracebacks"]:
+            print("    " + block.replace("\n", "\n    "))
     print("RESULT:", "FAIL — " + "; ".join(figures["failures"]) if figures["failures"] else "PASS")

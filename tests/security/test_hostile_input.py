@@ -86,12 +86,27 @@ def case(account, seller):
     return make_case(account, owner=seller, state=CaseState.ANSWERED)
 
 
+def statuses_for(*values: object) -> set[int]:
+    """What a page may answer hostile values: 200 or 302 — or 400 when one of them (a
+    key or a value, however nested) holds a NUL, which the site refuses before any
+    view (tests/security/test_odd_values.py)."""
+
+    def texts(value: object) -> list[str]:
+        if isinstance(value, dict):
+            return [t for k, v in value.items() for t in [*texts(k), *texts(v)]]
+        if isinstance(value, list | tuple):
+            return [t for v in value for t in texts(v)]
+        return [value] if isinstance(value, str) else []
+
+    return {400} if any("\x00" in text for text in texts(values)) else {200, 302}
+
+
 @FAST
 @given(params=st.dictionaries(st.sampled_from(LOG_PARAMETERS), st.lists(hostile_text, max_size=3)))
 def test_no_log_or_export_parameter_gives_a_server_error(params, seller_client, case):
     for path in ["/cases/", "/cases/export.csv", "/cases/new/"]:
         response = seller_client.get(path, params)
-        assert response.status_code in {200, 302}, (path, params)
+        assert response.status_code in statuses_for(params), (path, params)
         if response.streaming:
             b"".join(response.streaming_content)
 
@@ -119,7 +134,7 @@ def test_no_search_text_of_any_unicode_category_gives_a_server_error(q, seller, 
     for path in ["/cases/", "/cases/export.csv", "/cases/similar/"]:
         params = {"subject": q} if path == "/cases/similar/" else {"q": q}
         response = client.get(path, params)
-        assert response.status_code in {200, 302}, (path, q)
+        assert response.status_code in statuses_for(q), (path, q)
         if response.streaming:
             b"".join(response.streaming_content)
 
@@ -150,7 +165,7 @@ def test_no_new_case_input_gives_a_server_error(
     if file_name:
         data["attachments"] = [SimpleUploadedFile(file_name, content)]
     response = seller_client.post("/cases/new/", data)
-    assert response.status_code in {200, 302}
+    assert response.status_code in statuses_for(subject, body, submission)
 
 
 @FAST
@@ -168,7 +183,7 @@ def test_no_reply_input_gives_a_server_error(
     if file_name:
         data["attachments"] = [SimpleUploadedFile(file_name, content)]
     response = seller_client.post(f"/cases/{case.id}/reply/", data)
-    assert response.status_code in {200, 302}
+    assert response.status_code in statuses_for(subject, body, submission)
 
 
 @FAST
@@ -188,7 +203,7 @@ def test_no_edit_input_gives_a_server_error(
         "version": version,
     }
     response = seller_client.post(f"/cases/{case.id}/edit/", data)
-    assert response.status_code in {200, 302}
+    assert response.status_code in statuses_for(data)
 
 
 # --- markup is escaped everywhere -------------------------------------------------
