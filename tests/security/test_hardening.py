@@ -218,3 +218,31 @@ def test_attachment_downloads_carry_the_security_headers(seller, seller_client, 
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Frame-Options"] == "DENY"
+
+
+# --- caching of private pages (issue #23.7) ---------------------------------------
+
+
+def _no_store(response) -> bool:
+    directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+    return {"private", "no-store"} <= directives
+
+
+def test_every_page_for_a_signed_in_user_is_private_and_not_stored(
+    seller, seller_client, agent_client, case, account
+):
+    pages = [
+        "/cases/",
+        f"/cases/{case.id}/",
+        f"/cases/{case.id}/edit/",
+        "/cases/similar/?subject=refund",
+        "/cases/export.csv",
+        f"/team/{account.id}/",
+        "/accounts/profile/",
+        "/cases/9999999999/",  # a 404 is private too
+    ]
+    for page in pages:
+        response = seller_client.get(page)
+        assert response.status_code in (200, 404), page
+        assert _no_store(response), (page, response.get("Cache-Control"))
+    assert _no_store(agent_client.get("/admin/"))
