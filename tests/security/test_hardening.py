@@ -249,9 +249,7 @@ def test_every_page_for_a_signed_in_user_is_private_and_not_stored(
     assert _no_store(agent_client.get("/admin/"))
 
 
-def test_the_language_cookie_is_httponly_samesite_and_secure_in_production(
-    seller_client, settings
-):
+def test_the_language_cookie_is_httponly_samesite_and_secure_in_production(seller_client, settings):
     """Issue #23.8: the scanners found django_language without the session cookie's flags."""
     settings.LANGUAGE_COOKIE_SECURE = True  # what DEBUG off sets (test above)
     for response in (
