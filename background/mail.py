@@ -8,22 +8,83 @@ console by default) and retries it with backoff when the server refuses.
 A message is frozen when it is queued (subject, body, recipients and a
 Message-ID of its own), so a retry sends the same mail and a receiving server
 can tell a repeat by its Message-ID.
+
+What a message says (its body, HTML alternatives and attachments) is sealed
+when it is queued: encrypted and authenticated (Fernet) with a key derived from
+SECRET_KEY. A password-reset link, or any secret a future e-mail carries, is
+then never readable at rest (the task rows in this database, a Redis queue, a
+backup) nor by staff in the admin; only the worker opens it, to send it. The
+envelope (subject, recipients, headers) stays readable: the admin lists it, so
+it must never carry a secret. Keys in SECRET_KEY_FALLBACKS still open what was
+sealed before a rotation. See SECURITY.md.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, make_msgid
 from django.core.mail.backends.base import BaseEmailBackend
+from django.utils.crypto import salted_hmac
 
 OUTGOING = "outgoing"
+# The payload's key holding the sealed content; a payload queued before sealing
+# existed has "body", "alternatives" and "attachments" in the clear instead.
+SEALED = "sealed"
+CONTENT = ("body", "alternatives", "attachments")
+_KEY_SALT = "background.mail.sealed-email-content"
+
+
+class UnreadableEmail(Exception):
+    """The sealed content cannot be opened: SECRET_KEY changed without a fallback, or tampering."""
+
+
+def _sealer() -> MultiFernet:
+    """Fernet keys from SECRET_KEY (seals and opens) and SECRET_KEY_FALLBACKS (open only)."""
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    salted_hmac(_KEY_SALT, "", secret=secret, algorithm="sha256").digest()
+                )
+            )
+            for secret in secrets
+        ]
+    )
+
+
+def seal(content: dict[str, Any]) -> str:
+    return _sealer().encrypt(json.dumps(content).encode()).decode("ascii")
+
+
+def unseal(token: str) -> dict[str, Any]:
+    try:
+        return json.loads(_sealer().decrypt(token.encode("ascii")))
+    except (InvalidToken, ValueError):
+        # From None: the admin shows the root cause, and this sentence is the useful one.
+        raise UnreadableEmail(
+            "the e-mail was sealed with a secret key this site no longer has "
+            "(keep the old key in DJANGO_SECRET_KEY_FALLBACKS while e-mails are queued)"
+        ) from None
+
+
+def payload_sealed(payload: dict[str, Any]) -> dict[str, Any]:
+    """`payload` with its content sealed (a payload queued before sealing existed, or sealed)."""
+    if SEALED in payload:
+        return payload
+    envelope = {key: value for key, value in payload.items() if key not in CONTENT}
+    return {**envelope, SEALED: seal({key: payload[key] for key in CONTENT})}
 
 
 def email_to_payload(email: EmailMessage) -> dict[str, Any]:
-    """A JSON-safe copy of `email`, with a Message-ID fixed now so retries keep it."""
+    """A JSON-safe copy of `email`, its content sealed, with a Message-ID fixed now so
+    retries keep it."""
     headers = dict(email.extra_headers)
     if not any(name.lower() == "message-id" for name in headers):
         headers["Message-ID"] = make_msgid(domain="caselog")
@@ -35,26 +96,31 @@ def email_to_payload(email: EmailMessage) -> dict[str, Any]:
         elif not isinstance(content, bytes):  # a MIMEBase part
             content = content.as_bytes()
         attachments.append([filename, base64.b64encode(content).decode("ascii"), mimetype])
+    content = {
+        "body": str(email.body),
+        "alternatives": [
+            [str(content), mimetype] for content, mimetype in getattr(email, "alternatives", [])
+        ],
+        "attachments": attachments,
+    }
     return {
         "subject": str(email.subject),
-        "body": str(email.body),
         "from_email": email.from_email,
         "to": list(email.to),
         "cc": list(email.cc),
         "bcc": list(email.bcc),
         "reply_to": list(email.reply_to),
         "headers": headers,
-        "alternatives": [
-            [str(content), mimetype] for content, mimetype in getattr(email, "alternatives", [])
-        ],
-        "attachments": attachments,
+        SEALED: seal(content),
     }
 
 
 def email_from_payload(payload: dict[str, Any]) -> EmailMultiAlternatives:
+    """The e-mail again, its content opened (raises `UnreadableEmail` if it cannot be)."""
+    content = unseal(payload[SEALED]) if SEALED in payload else payload
     email = EmailMultiAlternatives(
         subject=payload["subject"],
-        body=payload["body"],
+        body=content["body"],
         from_email=payload["from_email"],
         to=payload["to"],
         cc=payload["cc"],
@@ -62,10 +128,10 @@ def email_from_payload(payload: dict[str, Any]) -> EmailMultiAlternatives:
         reply_to=payload["reply_to"],
         headers=payload["headers"],
     )
-    for content, mimetype in payload["alternatives"]:
-        email.attach_alternative(content, mimetype)
-    for filename, content, mimetype in payload["attachments"]:
-        email.attach(filename, base64.b64decode(content), mimetype)
+    for alternative, mimetype in content["alternatives"]:
+        email.attach_alternative(alternative, mimetype)
+    for filename, data, mimetype in content["attachments"]:
+        email.attach(filename, base64.b64decode(data), mimetype)
     return email
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from background.mail import OUTGOING, describe, email_from_payload
+from background.mail import OUTGOING, UnreadableEmail, describe, email_from_payload
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,11 @@ def queue_with_transaction(callback: Callable[[], Any]) -> None:
 
 @task()
 def deliver_email(payload: dict[str, Any], attempt: int = 1) -> str:
-    email = email_from_payload(payload)
+    try:
+        email = email_from_payload(payload)
+    except UnreadableEmail as error:  # no retry can open it: undelivered, with the reason
+        logger.error("E-mail undelivered: %s: %s", describe(payload), error)
+        raise EmailUndelivered(f"{describe(payload)}: {error}") from error
     try:
         sent = mailers[OUTGOING].send_messages([email])
         if not sent:

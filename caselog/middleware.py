@@ -1,4 +1,6 @@
-"""A request body over the limits gets a clear message, not a bare 400 or a reset.
+"""A request body over the limits gets a clear message, not a bare 400 or a reset;
+a signed-in user's pages are never cached (`PrivatePagesMiddleware`); times in the
+user's zone (`UserTimeZoneMiddleware`).
 
 Django raises `RequestDataTooBig` (form fields over DATA_UPLOAD_MAX_MEMORY_SIZE),
 `TooManyFilesSent` or `TooManyFieldsSent` when the body is parsed; each gets its
@@ -27,6 +29,7 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -192,6 +195,26 @@ class NullCharacterMiddleware:
         if where is not None:
             return null_character_response(request, where)
         return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Every answer to a signed-in user is `Cache-Control: private, no-store`.
+
+    Every page for a signed-in user shows their accounts' data (the log, a case,
+    the team, their profile, a download), so no shared cache (a proxy) may keep it
+    and no browser should store it on disk. One place for all pages, so a new page
+    cannot forget it; `Vary: Cookie` alone still lets the browser's cache keep it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Read after the view: a login or logout in this request counts.
+        if getattr(getattr(request, "user", None), "is_authenticated", False):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class UserTimeZoneMiddleware:

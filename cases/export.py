@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -22,15 +23,31 @@ from cases.models import Case, CaseState
 BOM = "\ufeff"
 # A cell starting with one of these is read as a formula by spreadsheet programs.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Every separator a spreadsheet may split the file on, whichever the export's
+# language: an English file opened by a French spreadsheet splits on ";".
+SEPARATORS = (",", ";")
+_FORMULA_AFTER_SEPARATOR = re.compile(
+    f"([{re.escape(''.join(SEPARATORS))}])(?=[{re.escape(''.join(FORMULA_PREFIXES))}])"
+)
 CHUNK_ROWS = 2000
 _HOUR = timedelta(hours=1)
 _LAST_SECOND = timedelta(seconds=3599)
 
 
 def neutralize(value: str) -> str:
-    """Make a spreadsheet show `value` as text, never run it (OWASP CSV injection)."""
+    """Make a spreadsheet show `value` as text, never run it (OWASP CSV injection).
+
+    A cell that starts like a formula gets a `'`; so does each part after a
+    separator of either language (`x ;@SUM(1+1)`, `x ,=1+1`): a spreadsheet that
+    splits the file on the other separator would start a cell there. The field is
+    also quoted when written (`csv_lines`). `export_rows` calls it only for a
+    value that starts so or holds a separator (a quick `in` first: most have
+    neither, and the export is benchmarked).
+    """
     if value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+        value = "'" + value
+    if "," in value or ";" in value:
+        value = _FORMULA_AFTER_SEPARATOR.sub(r"\1'", value)
     return value
 
 
@@ -161,7 +178,7 @@ def export_rows(
     labels: dict[str, str],
     tz: tzinfo,
     date_text: Callable[[str], str] = CONVENTIONS["en"].date,
-) -> Iterator[list[tuple[Any, ...]]]:
+) -> Iterator[list[tuple[str, ...]]]:
     """The rows of the export, a list per database chunk (what `csv.writer` takes).
 
     Read through the query compiler: raw rows by chunks, with a server-side
@@ -182,30 +199,61 @@ def export_rows(
     label = labels.get
     prefixes = FORMULA_PREFIXES
     for chunk in chunks or ():
+        # The check before `neutralize` inlined: a call per cell would cost more.
         yield [
             (
                 str(case_id),
                 local_date(created_at),
                 label(state, state),
-                "'" + email if email.startswith(prefixes) else email,
-                "'" + text if text.startswith(prefixes) else text,
+                neutralize(email)
+                if email.startswith(prefixes) or "," in email or ";" in email
+                else email,
+                neutralize(text)
+                if text.startswith(prefixes) or "," in text or ";" in text
+                else text,
             )
             for case_id, created_at, state, email, text in chunk
         ]
 
 
 def csv_lines(
-    header: list[str], chunks: Iterable[list[tuple[Any, ...]]], delimiter: str = ","
+    header: list[str], chunks: Iterable[list[tuple[str, ...]]], delimiter: str = ","
 ) -> Iterator[str]:
+    """The file's text, a piece per chunk of rows.
+
+    A row holding the other language's separator is written with every field
+    quoted (`csv.writer` quotes only its own separator), so a spreadsheet that
+    splits on either keeps the field whole; the rest stay as they were.
+    """
     written: list[str] = []
-    writer = csv.writer(SimpleNamespace(write=written.append), delimiter=delimiter)
+    out = SimpleNamespace(write=written.append)
+    writer = csv.writer(out, delimiter=delimiter)
+    quoting = csv.writer(out, delimiter=delimiter, quoting=csv.QUOTE_ALL)
+    other = next(separator for separator in SEPARATORS if separator != delimiter)
     writer.writerow([neutralize(h) for h in header])
     yield BOM + "".join(written)
     for rows in chunks:
         written.clear()
-        writer.writerows(rows)
+        start = 0
+        for index in _rows_holding(other, rows):
+            writer.writerows(rows[start:index])
+            quoting.writerow(rows[index])
+            start = index + 1
+        writer.writerows(rows[start:] if start else rows)
         if written:
             yield "".join(written)
+
+
+def _rows_holding(separator: str, rows: list[tuple[str, ...]]) -> list[int]:
+    """The indexes of the rows with `separator` in a field, in order.
+
+    The rows' text is joined in C (`map`), and searched once first: most chunks
+    have no such row.
+    """
+    lines = list(map("".join, rows))
+    if separator not in "".join(lines):
+        return []
+    return [index for index, line in enumerate(lines) if separator in line]
 
 
 def csv_export_response(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
+from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from cases.filters import CaseFilter
@@ -91,3 +93,40 @@ def test_the_contract_names_every_log_parameter_and_state():
     for state in CaseState:
         assert f"`{state.value}`" in contract, state
         assert str(state.label) in contract, state
+
+
+def test_the_documented_nginx_sends_the_compressed_static_files(tmp_path, settings):
+    """Issue #23.8: the example served /static/ uncompressed. collectstatic writes the
+    .gz copies (WhiteNoise's storage in production); the proxy must send them."""
+    deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    nginx = re.search(r"```nginx\n(.*?)```", deploy, re.DOTALL)
+    assert nginx is not None
+    static = re.search(r"location /static/ \{(.*?)\}", nginx.group(1), re.DOTALL)
+    assert static is not None
+    assert re.search(r"^\s*gzip_static on;", static.group(1), re.MULTILINE)
+
+    production = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.STORAGES['staticfiles']['BACKEND'])",
+        ],
+        env={
+            "DJANGO_SETTINGS_MODULE": "caselog.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "PATH": "",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    backend = production.stdout.strip()
+    assert backend == "whitenoise.storage.CompressedManifestStaticFilesStorage", production.stderr
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": backend}}
+    call_command("collectstatic", "--noinput", verbosity=0)
+    stylesheets = list((tmp_path / "static" / "css").glob("caselog.*.css.gz"))
+    assert stylesheets, "collectstatic wrote no gzip copy of the stylesheet"

@@ -265,3 +265,37 @@ def test_an_agent_action_and_its_email_commit_together(
     case.refresh_from_db()
     assert case.state == CaseState.RESOLVED
     assert EmailDelivery.objects.waiting().count() == 1
+
+
+def test_the_queued_rows_of_an_older_version_are_sealed_by_the_migration(db_queue, smtp):
+    import importlib
+
+    from django.apps import apps
+
+    from background.mail import SEALED, email_to_payload, unseal
+
+    payload = email_to_payload(EmailMessage("Reset", "/accounts/reset/MQ/tok/", to=["a@x.com"]))
+    legacy = {key: value for key, value in payload.items() if key != SEALED}
+    deliver_email.enqueue({**legacy, **unseal(payload[SEALED])})
+    assert "/accounts/reset/" in str(DBTaskResult.objects.get().args_kwargs)
+
+    migration = importlib.import_module("background.migrations.0003_seal_queued_email_content")
+    migration.seal_queued_email_content(apps, None)
+
+    assert "/accounts/reset/" not in str(DBTaskResult.objects.get().args_kwargs)
+    smtp.start()
+    run_worker()
+    assert b"/accounts/reset/MQ/tok/" in smtp.inbox.received[0]
+
+
+def test_an_email_sealed_with_a_lost_key_ends_undelivered_with_the_reason(db_queue, smtp, settings):
+    smtp.start()
+    EmailMessage("Hi", "Body", to=["seller@example.com"]).send()
+    settings.SECRET_KEY = "a-new-key-" + "y" * 50  # rotated, the old key not kept
+
+    run_worker()
+
+    (failed,) = EmailDelivery.objects.undelivered()
+    assert "SECRET_KEY_FALLBACKS" in failed.error
+    assert not EmailDelivery.objects.waiting().exists()
+    assert smtp.inbox.received == []

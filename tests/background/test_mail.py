@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
-from background.mail import email_from_payload, email_to_payload
+from background.mail import (
+    SEALED,
+    UnreadableEmail,
+    email_from_payload,
+    email_to_payload,
+    payload_sealed,
+)
 
 
 def test_an_email_round_trips_through_json():
@@ -67,3 +74,49 @@ def test_send_goes_through_the_queue_and_reaches_the_outbox(db):
 def test_a_mail_without_recipients_is_not_queued(db):
     assert EmailMultiAlternatives("Hi", "Body").send() == 0
     assert mail.outbox == []
+
+
+def _secret_email() -> EmailMultiAlternatives:
+    email = EmailMultiAlternatives(
+        "Choose a new password", "https://x/accounts/reset/MQ/secret-token/", to=["a@example.com"]
+    )
+    email.attach_alternative("<a href='/accounts/reset/MQ/secret-token/'>", "text/html")
+    email.attach("link.txt", b"secret-token", "text/plain")
+    return email
+
+
+def test_what_an_email_says_is_sealed_in_its_payload():
+    payload = email_to_payload(_secret_email())
+    text = json.dumps(payload)
+    assert "secret-token" not in text
+    assert "c2VjcmV0LXRva2Vu" not in text  # nor the attachment's base64
+    assert payload["subject"] == "Choose a new password"  # the envelope stays readable
+    assert payload["to"] == ["a@example.com"]
+    assert "/accounts/reset/MQ/secret-token/" in email_from_payload(payload).body
+
+
+def test_a_sealed_email_opens_after_a_key_rotation_with_the_old_key_kept(settings):
+    payload = email_to_payload(_secret_email())
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-" + "x" * 50
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert "secret-token" in email_from_payload(payload).body
+
+    settings.SECRET_KEY_FALLBACKS = []
+    with pytest.raises(UnreadableEmail, match="SECRET_KEY_FALLBACKS"):
+        email_from_payload(payload)
+
+
+def test_a_payload_queued_before_sealing_is_still_sent_and_sealed_by_the_migration():
+    email = _secret_email()
+    legacy = {**json.loads(json.dumps(email_to_payload(email))), "body": email.body}
+    legacy.pop(SEALED)
+    legacy.update(alternatives=[["<p>old</p>", "text/html"]], attachments=[])
+    assert email_from_payload(legacy).body == email.body
+
+    sealed = payload_sealed(legacy)
+    assert "secret-token" not in json.dumps(sealed)
+    assert {"body", "alternatives", "attachments"}.isdisjoint(sealed)
+    again = email_from_payload(sealed)
+    assert (again.subject, again.body, again.to) == (email.subject, email.body, email.to)
+    assert payload_sealed(sealed) is sealed  # sealed once only

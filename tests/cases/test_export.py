@@ -225,3 +225,50 @@ def test_the_export_function_takes_a_language_and_a_zone(account, seller):
     rows = list(csv.reader(io.StringIO(raw[1:]), delimiter=";"))
     assert rows[0][1] == "Date de création (Asia/Kolkata)"
     assert rows[1][1] == "02/01/2026 08:34"
+
+
+# --- the other language's separator (issue #23.7) ----------------------------------
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+AIMED = ["x ;@SUM(1+1)", "x ,=1+1", "a;b,-2+3", "x ;\tcmd", "x,+1;=2"]
+
+
+def cells_split_on(raw: str, separator: str) -> list[str]:
+    """Every cell a spreadsheet that splits the file on `separator` would make."""
+    return [
+        cell
+        for row in csv.reader(io.StringIO(raw.lstrip("\ufeff")), delimiter=separator)
+        for cell in row
+    ]
+
+
+def test_neutralize_guards_each_part_between_separators():
+    assert neutralize("x ;@SUM(1+1)") == "x ;'@SUM(1+1)"
+    assert neutralize("x ,=1+1") == "x ,'=1+1"
+    assert neutralize("=a;+b,c") == "'=a;'+b,c"
+    assert neutralize("Colis, abîmé; 12,50 €") == "Colis, abîmé; 12,50 €"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_no_spreadsheet_splitting_on_either_separator_finds_a_formula(
+    client, account, seller, language
+):
+    for text in AIMED:
+        make_case(account, owner=seller, short_description=text)
+    plain = make_case(account, owner=seller, short_description="Refund 402-123")
+    client.force_login(seller)
+    client.cookies["django_language"] = language
+    raw = b"".join(client.get("/cases/export.csv").streaming_content).decode()
+
+    for separator in (",", ";"):
+        cells = cells_split_on(raw, separator)
+        assert not [cell for cell in cells if cell.startswith(FORMULA_START)], separator
+    # Read with its own separator, each description is one cell, quoted, neutralised.
+    own = ";" if language == "fr" else ","
+    rows = list(csv.reader(io.StringIO(raw[1:]), delimiter=own))
+    descriptions = {row[4] for row in rows[1:]}
+    assert descriptions == {neutralize(text) for text in AIMED} | {"Refund 402-123"}
+    for text in AIMED:
+        assert f'"{neutralize(text)}"' in raw  # quoted, whichever separator it holds
+    plain_line = next(line for line in raw.splitlines() if str(plain.id) in line)
+    assert '"' not in plain_line  # a row without separators is written as before

@@ -126,3 +126,23 @@ def test_calc_reads_the_export_in_the_users_conventions(
     assert second[4]["type"] == "string"
     assert second[4]["formula"] is None
     assert FORMULA in second[4]["text"]
+
+
+@pytest.mark.parametrize(
+    ("language", "opened_as", "description"),
+    [("en", "fr", "x ;@SUM(1+1)"), ("fr", "en", "x ,=1+1")],
+)
+def test_calc_splitting_on_the_other_separator_finds_no_formula(
+    client, account, seller, tmp_path, language, opened_as, description
+):
+    """An export opened by a spreadsheet of the other language (issue #23.7)."""
+    client.force_login(seller)
+    client.cookies["django_language"] = language
+    make_case(account, owner=seller, short_description=description)
+
+    response = client.get("/cases/export.csv")
+    rows = import_in_calc(b"".join(response.streaming_content), opened_as, tmp_path)
+
+    cells = [cell for row in rows for cell in row]
+    assert [cell for cell in cells if cell["formula"]] == []
+    assert not [cell for cell in cells if cell["type"] != "string" and "SUM" in cell["text"]]

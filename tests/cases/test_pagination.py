@@ -213,3 +213,20 @@ def test_deep_pages_of_a_large_search_equal_a_plain_offset(seller, monkeypatch):
             shown += [case.pk for case in log.page(number).object_list]
         assert shown == expected
         assert log.paginator.count == len(expected) > 50
+
+
+PAGE_SIZE_SELECT = re.compile(r'<select name="per_page".*?</select>', re.DOTALL)
+
+
+@pytest.mark.parametrize(
+    ("query", "selected"),
+    [("", "25"), ("per_page=50", "50"), ("per_page=100", "100"), ("per_page=7", "25")],
+)
+def test_the_page_size_select_marks_the_size_in_effect(seller_client, many, query, selected):
+    """Issue #23.8: the default view's select had no selected option."""
+    response = seller_client.get(f"/cases/?{query}")
+    select = PAGE_SIZE_SELECT.search(response.text).group(0)
+    assert re.findall(r'<option value="(\d+)" selected>', select) == [selected]
+    # The size selected is the size in effect (70 cases, a few of them expired).
+    shown = len(ID.findall(response.text))
+    assert shown == {"25": 25, "50": 50, "100": 68}[selected]

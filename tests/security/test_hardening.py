@@ -74,7 +74,8 @@ def test_production_settings_are_secure(tmp_path):
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS >= 31536000,"
-        " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
+        " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.LANGUAGE_COOKIE_SECURE,"
+        " s.LANGUAGE_COOKIE_HTTPONLY, s.LANGUAGE_COOKIE_SAMESITE == 'Lax')"
     )
     result = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", code],
@@ -88,7 +89,7 @@ def test_production_settings_are_secure(tmp_path):
         text=True,
         check=False,
     )
-    assert result.stdout.split() == ["True"] * 5, result.stderr
+    assert result.stdout.split() == ["True"] * 8, result.stderr
 
 
 # --- error pages ------------------------------------------------------------------
@@ -218,3 +219,44 @@ def test_attachment_downloads_carry_the_security_headers(seller, seller_client, 
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Frame-Options"] == "DENY"
+
+
+# --- caching of private pages (issue #23.7) ---------------------------------------
+
+
+def _no_store(response) -> bool:
+    directives = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+    return {"private", "no-store"} <= directives
+
+
+def test_every_page_for_a_signed_in_user_is_private_and_not_stored(
+    seller, seller_client, agent_client, case, account
+):
+    pages = [
+        "/cases/",
+        f"/cases/{case.id}/",
+        f"/cases/{case.id}/edit/",
+        "/cases/similar/?subject=refund",
+        "/cases/export.csv",
+        f"/team/{account.id}/",
+        "/accounts/profile/",
+        "/cases/9999999999/",  # a 404 is private too
+    ]
+    for page in pages:
+        response = seller_client.get(page)
+        assert response.status_code in (200, 404), page
+        assert _no_store(response), (page, response.get("Cache-Control"))
+    assert _no_store(agent_client.get("/admin/"))
+
+
+def test_the_language_cookie_is_httponly_samesite_and_secure_in_production(seller_client, settings):
+    """Issue #23.8: the scanners found django_language without the session cookie's flags."""
+    settings.LANGUAGE_COOKIE_SECURE = True  # what DEBUG off sets (test above)
+    for response in (
+        seller_client.post("/i18n/setlang/", {"language": "fr", "next": "/cases/"}),
+        seller_client.post("/accounts/profile/", {"language": "en", "time_zone": ""}),
+    ):
+        cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+        assert cookie["httponly"] is True
+        assert cookie["samesite"] == "Lax"
+        assert cookie["secure"] is True

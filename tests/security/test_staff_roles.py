@@ -312,3 +312,15 @@ def test_seller_page_leaves_sellers_alone(rf, seller):
     with pytest.raises(Http404):
         seller_page(view)(request, case_id=1)
     assert calls == [1]
+
+
+def test_a_seller_cannot_aim_a_formula_at_an_agent_through_the_other_separator(
+    world, other_account, outsider
+):
+    make_case(other_account, owner=outsider, short_description="x ;@SUM(1+1)")
+    make_case(other_account, owner=outsider, short_description="x ,=1+1")
+    response = _client(_staff("agent")).get(reverse("admin:cases_case_export"))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    for separator in (",", ";"):
+        cells = [cell for row in csv.reader(io.StringIO(body), delimiter=separator) for cell in row]
+        assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
