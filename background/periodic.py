@@ -48,6 +48,9 @@ PERIODIC: dict[str, Every] = {
     "sweep-orphan-files": Every(timedelta(hours=1), task="correspondence.tasks.sweep_orphan_files"),
     # The conversation's reminders and automatic resolution (idempotent).
     "case-timers": Every(timedelta(minutes=5), command="run_case_timers"),
+    # Expired sessions are never read again but stay in the table (database-backed
+    # engines) until Django's own command removes them.
+    "clear-sessions": Every(timedelta(days=1), command="clearsessions"),
 }
 
 
