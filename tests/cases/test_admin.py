@@ -343,9 +343,7 @@ def test_the_case_pages_history_costs_the_same_queries_with_twenty_rows(
     busy = make_case(account, owner=seller)
     actors = [make_user(f"agent{n}@example.com", is_staff=True) for n in range(20)]
     CaseHistory.objects.bulk_create(
-        CaseHistory(
-            case=busy, actor=actor, field=CaseHistory.Field.SHORT_DESCRIPTION, note=f"n{n}"
-        )
+        CaseHistory(case=busy, actor=actor, field=CaseHistory.Field.SHORT_DESCRIPTION, note=f"n{n}")
         for n, actor in enumerate(actors)
     )
     queries_for(quiet)  # warm the per-process caches (content types, permissions)

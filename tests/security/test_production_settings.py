@@ -87,7 +87,7 @@ def test_a_malformed_proxy_header_name_is_refused():
 
 def test_without_debug_the_site_url_is_required():
     env = {key: value for key, value in PRODUCTION.items() if key != "CASELOG_SITE_URL"}
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+    result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env=env,
         cwd=ROOT,
@@ -100,7 +100,7 @@ def test_without_debug_the_site_url_is_required():
 
 
 def test_check_deploy_is_clean_with_the_defaults():
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env={
             **PRODUCTION,
