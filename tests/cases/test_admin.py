@@ -5,19 +5,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
-from django.test import Client
 
 from cases.models import CaseHistory, CaseState, SupportTeam
 from tests.conftest import make_case
 
 LIST = "/admin/cases/case/"
-
-
-@pytest.fixture
-def agent_admin(support_agent) -> Client:
-    client = Client()
-    client.force_login(support_agent)
-    return client
 
 
 @pytest.fixture

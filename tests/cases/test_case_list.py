@@ -9,15 +9,9 @@ import pytest
 from django.utils import timezone
 
 from cases.models import STATE_URGENCY, CaseState
-from tests.conftest import make_case, make_user
+from tests.conftest import listed_ids, make_case, make_user
 
 URL = "/cases/"
-
-
-def listed_ids(response) -> list[int]:
-    return [
-        int(i) for i in re.findall(r'class="case-id fw-semibold"[^>]*>(\d{10})<', response.text)
-    ]
 
 
 def ids_of(cases) -> list[int]:

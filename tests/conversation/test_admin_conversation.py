@@ -5,21 +5,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
-from django.test import Client
 from django.utils import timezone
 
 from cases.models import Case, CaseHistory, CaseState, SupportTeam
 from tests.conftest import make_case
 
 LIST = "/admin/cases/case/"
-
-
-@pytest.fixture
-def agent_admin(support_agent) -> Client:
-    client = Client()
-    client.force_login(support_agent)
-    return client
 
 
 def listed(response) -> list[int]:

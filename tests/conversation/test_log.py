@@ -13,15 +13,9 @@ from django.utils import timezone
 from cases.models import STATE_URGENCY, Case, CaseEvent, CaseState, Membership
 from cases.services import case_transition
 from correspondence.services import case_open, message_post
-from tests.conftest import make_case
+from tests.conftest import listed_ids, make_case
 
 URL = "/cases/"
-
-
-def listed_ids(response) -> list[int]:
-    return [
-        int(i) for i in re.findall(r'class="case-id fw-semibold"[^>]*>(\d{10})<', response.text)
-    ]
 
 
 def changed_ids(response) -> list[int]:
