@@ -28,6 +28,8 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# E-mails sent while serving link to where the site is served (unless set already).
+run: export CASELOG_SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

@@ -50,6 +50,9 @@ PERIODIC: dict[str, Every] = {
     "case-timers": Every(timedelta(minutes=5), command="run_case_timers"),
     # The lead's overview figures (correspondence.overview.REFRESH_EVERY).
     "overview": Every(timedelta(minutes=5), task="correspondence.overview.refresh_overview"),
+    # Expired sessions are never read again but stay in the table (database-backed
+    # engines) until Django's own command removes them.
+    "clear-sessions": Every(timedelta(days=1), command="clearsessions"),
 }
 
 

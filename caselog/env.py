@@ -4,6 +4,7 @@ A misspelt value fails loudly at start-up instead of silently falling back.
 """
 
 import os
+import re
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -99,3 +100,20 @@ def mailer_from_environment() -> dict[str, Any]:
             },
         }
     return {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+
+
+_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")
+
+
+def proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """DJANGO_SECURE_PROXY_SSL_HEADER (a header name such as `X-Forwarded-Proto`, set by
+    the proxy to `https`) → Django's SECURE_PROXY_SSL_HEADER; blank → None (trust none)."""
+    name = name.strip()
+    if not name:
+        return None
+    if not _HEADER_NAME.fullmatch(name):
+        raise ImproperlyConfigured(
+            f"DJANGO_SECURE_PROXY_SSL_HEADER must be a header name such as "
+            f"X-Forwarded-Proto, got {name!r}"
+        )
+    return ("HTTP_" + name.upper().replace("-", "_"), "https")

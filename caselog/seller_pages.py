@@ -1,7 +1,7 @@
 """The seller pages serve the authorized users of seller accounts, and nobody else.
 
-Support agents work in the admin (SPEC "People"). Every seller page is wrapped in
-`seller_page` in the URL map (a test fails on an unwrapped one):
+Support agents work in the admin (docs/contract.md, "People"). Every seller page
+is wrapped in `seller_page` in the URL map (a test fails on an unwrapped one):
 
 - a staff user who is a member of no seller account is sent to the admin: to the
   admin's page of the case or file the URL names, else to the admin's case list;

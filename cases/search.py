@@ -492,7 +492,8 @@ def search_snippets(*, case_ids: list[int], text: str) -> dict[int, SafeString]:
 
 
 def similar_cases(*, cases: QuerySet[Case], text: str, limit: int = 5) -> list[Case]:
-    """Cases of `cases` sharing the most words with `text` (newest first among equals)."""
+    """Cases of `cases` sharing the most words with `text`; among equals, the highest
+    case ID first (IDs are random: a stable order, not the newest)."""
     terms = query_terms(text, drop_stopwords=True)
     if not terms:
         return []

@@ -73,6 +73,8 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "id"]
+        # The orphan-file sweep looks stored names up (correspondence.tasks).
+        indexes = [models.Index(fields=["file"], name="attachment_file")]
 
     def __str__(self) -> str:
         return self.original_name

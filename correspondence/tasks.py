@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.files.storage import default_storage
 from django.tasks import task
@@ -33,6 +33,9 @@ def notify_case_event(audience: str, case_id: int, event: str, message_id: int |
 
 # Longer than any upload takes: a younger file may belong to a message still being saved.
 ORPHAN_MIN_AGE = timedelta(hours=1)
+# Stored names looked up per query (on the index `attachment_file`): the sweep costs
+# one query per this many files, not one per folder.
+SWEEP_BATCH = 1000
 
 
 @task()
@@ -49,18 +52,29 @@ def sweep_orphan_files(min_age_seconds: int = int(ORPHAN_MIN_AGE.total_seconds()
         prefixes, _files = default_storage.listdir(ATTACHMENTS)
     except FileNotFoundError:  # nothing stored yet
         return 0
+    stored: list[str] = []
     for prefix in prefixes:
         folder = f"{ATTACHMENTS}/{prefix}"
         _sub, names = default_storage.listdir(folder)
-        stored = {f"{folder}/{name}" for name in names}
-        known = set(
-            Attachment.objects.filter(file__startswith=f"{folder}/").values_list("file", flat=True)
-        )
-        for name in sorted(stored - known):
-            if min_age_seconds and default_storage.get_modified_time(name) > cutoff:
+        stored += (f"{folder}/{name}" for name in names)
+        if len(stored) >= SWEEP_BATCH:
+            deleted += _delete_unknown(stored, cutoff if min_age_seconds else None)
+            stored = []
+    deleted += _delete_unknown(stored, cutoff if min_age_seconds else None)
+    if deleted:
+        logger.warning("Deleted %d attachment file(s) without a row", deleted)
+    return deleted
+
+
+def _delete_unknown(stored: list[str], cutoff: datetime | None) -> int:
+    """Delete the stored files no attachment row names (modified before `cutoff`)."""
+    deleted = 0
+    for start in range(0, len(stored), SWEEP_BATCH):
+        batch = stored[start : start + SWEEP_BATCH]
+        known = set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
+        for name in sorted(set(batch) - known):
+            if cutoff and default_storage.get_modified_time(name) > cutoff:
                 continue
             default_storage.delete(name)
             deleted += 1
-    if deleted:
-        logger.warning("Deleted %d attachment file(s) without a row", deleted)
     return deleted

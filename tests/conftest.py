@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -144,6 +145,21 @@ def outsider_client(outsider) -> Client:
 @pytest.fixture
 def agent_client(agent) -> Client:
     return _login(agent)
+
+
+@pytest.fixture
+def agent_admin(support_agent) -> Client:
+    """A support agent signed in to the admin."""
+    return _login(support_agent)
+
+
+# A case ID as the log shows it in a row (the HTML page).
+LOG_ROW_ID = re.compile(r'class="case-id fw-semibold"[^>]*>(\d{10})<')
+
+
+def listed_ids(response) -> list[int]:
+    """The case IDs of a log page's rows, in their order."""
+    return [int(i) for i in LOG_ROW_ID.findall(response.text)]
 
 
 def support_agents_group():

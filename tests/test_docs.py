@@ -1,5 +1,6 @@
 """The repository stands alone: its documents link only to files it holds, and the
-product contract (docs/contract.md) names every page, log parameter and state."""
+product contract (docs/contract.md) names every page and log parameter, and lists
+exactly the code's states, transitions and kinds of e-mail (its tables are read)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,20 @@ def test_nothing_in_the_repository_points_outside_it():
             continue
         if any(outside in text for outside in OUTSIDE):
             offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_nothing_cites_a_specification_the_repository_does_not_hold():
+    # The product contract is docs/contract.md; a citation of the team's own
+    # specification (spelled in parts so that this file does not cite it) sends a
+    # reader to a document a clone lacks.
+    spec = re.compile(r"\b" + "SP" + r"EC\b")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for suffix in (".py", ".md", ".html", ".txt", ".toml")
+        for path in _project_files(suffix)
+        if spec.search(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == []
 
 
@@ -116,6 +131,7 @@ def test_the_documented_nginx_sends_the_compressed_static_files(tmp_path, settin
             "DJANGO_SETTINGS_MODULE": "caselog.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": "x" * 60,
+            "CASELOG_SITE_URL": "https://caselog.example",
             "PATH": "",
         },
         capture_output=True,
@@ -130,3 +146,74 @@ def test_the_documented_nginx_sends_the_compressed_static_files(tmp_path, settin
     call_command("collectstatic", "--noinput", verbosity=0)
     stylesheets = list((tmp_path / "static" / "css").glob("caselog.*.css.gz"))
     assert stylesheets, "collectstatic wrote no gzip copy of the stylesheet"
+
+
+# --- the contract's tables against the code's ------------------------------------
+
+_TICKED = re.compile(r"`([a-z_]+)`")
+
+
+def _table_after(heading: str) -> list[list[str]]:
+    """The rows (cells stripped, header and rule left out) of the first table after
+    `heading` in the contract; fails when the heading or its table is missing."""
+    lines = CONTRACT.read_text(encoding="utf-8").splitlines()
+    start = next(n for n, line in enumerate(lines) if line.strip() == heading)
+    rows = []
+    for line in lines[start + 1 :]:
+        text = line.strip()
+        if text.startswith("#"):
+            break
+        if text.startswith("|"):
+            rows.append([cell.strip() for cell in text.strip("|").split("|")])
+        elif rows:
+            break
+    assert len(rows) > 2, f"no table under {heading!r}"
+    return rows[2:]
+
+
+def _ticked(cell: str) -> list[str]:
+    return _TICKED.findall(cell)
+
+
+def _sources(cell: str) -> frozenset[str]:
+    """`any state`, `any state but …`, `— (…)` or a list of states."""
+    if cell.startswith("any state but"):
+        return frozenset(CaseState.values) - set(_ticked(cell))
+    if cell == "any state":
+        return frozenset(CaseState.values)
+    if cell.startswith("—"):
+        return frozenset()
+    return frozenset(_ticked(cell))
+
+
+def test_the_contract_lists_exactly_the_codes_states():
+    written = [_ticked(row[0])[0] for row in _table_after("## Case states")]
+    assert sorted(written) == sorted(CaseState.values)
+    for value, english, _french, *_ in _table_after("## Case states"):
+        assert english == str(CaseState(_ticked(value)[0]).label)
+
+
+def test_the_contract_lists_exactly_the_codes_transitions():
+    from cases.models import TRANSITIONS
+
+    written = {}
+    for event, _what, sources, target in _table_after("### Transitions"):
+        (name,) = _ticked(event)
+        first = _ticked(target)[0]
+        kept = re.search(r"from ([^:]*): stays", target)
+        written[name] = (_sources(sources), first, frozenset(_ticked(kept[1]) if kept else ()))
+    in_code = {
+        str(event): (move.sources, str(move.target), move.keeps)
+        for event, move in TRANSITIONS.items()
+    }
+    assert written == in_code
+
+
+def test_the_contract_lists_exactly_the_codes_kinds_of_e_mail():
+    from correspondence.notifications import SELLER_EVENTS, SUPPORT_EVENTS
+
+    rows = _table_after("## E-mails")
+    to_support = {_ticked(kind)[0] for kind, to, _when in rows if to == "the support inbox"}
+    to_sellers = {_ticked(kind)[0] for kind, to, _when in rows if to != "the support inbox"}
+    assert to_support == {str(kind) for kind in SUPPORT_EVENTS}
+    assert to_sellers == {str(kind) for kind in SELLER_EVENTS}

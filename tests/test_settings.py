@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from caselog.env import env_bool, env_int, mailer_from_environment, parse_email_url
+from correspondence.limits import MAX_ATTACHMENTS, MAX_BODY_LENGTH
+from correspondence.models import Message
+from tests.conftest import make_case
 
 
 def test_env_bool(monkeypatch):
@@ -62,14 +68,6 @@ def test_refuses_to_start_without_debug_and_with_the_dev_key(tmp_path):
     assert "DJANGO_SECRET_KEY is the development key" in result.stderr
 
 
-def test_sqlite_uses_wal_and_immediate_transactions(settings):
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-        pytest.skip("SQLite only")
-    options = settings.DATABASES["default"]["OPTIONS"]
-    assert options["transaction_mode"] == "IMMEDIATE"
-    assert "journal_mode=WAL" in options["init_command"]
-
-
 def test_every_page_carries_a_strict_content_security_policy(seller_client):
     response = seller_client.get("/cases/")
     policy = response["Content-Security-Policy"]
@@ -78,12 +76,37 @@ def test_every_page_carries_a_strict_content_security_policy(seller_client):
     assert "unsafe-inline" not in policy
 
 
-def test_the_request_body_limits_follow_what_a_message_carries():
-    from django.conf import settings as django_settings
+# The request-size settings follow what a message carries (correspondence.limits):
+# the largest message a form accepts is never refused before the form reads it.
 
-    from correspondence.limits import MAX_ATTACHMENTS, MAX_BODY_LENGTH
 
-    # A few files too many still reach the form, which names the limit.
-    assert django_settings.DATA_UPLOAD_MAX_NUMBER_FILES > MAX_ATTACHMENTS
-    # The longest body, 4 UTF-8 bytes a character, percent-encoded (3 bytes each).
-    assert django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE > 3 * 4 * MAX_BODY_LENGTH
+def test_the_longest_body_of_four_byte_characters_gets_through_percent_encoded(
+    seller_client, account, seller
+):
+    case = make_case(account, owner=seller)
+    body = "😀" * MAX_BODY_LENGTH  # 4 UTF-8 bytes each, 12 once percent-encoded
+    response = seller_client.post(
+        f"/cases/{case.id}/reply/",
+        urlencode({"body": body, "submission_id": str(uuid.uuid4())}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 302
+    assert Message.objects.get(case=case).body == body
+
+
+def test_a_file_too_many_reaches_the_form_which_names_the_limit(seller_client, account, seller):
+    case = make_case(account, owner=seller)
+    files = [
+        SimpleUploadedFile(f"note{n}.txt", b"hello", content_type="text/plain")
+        for n in range(MAX_ATTACHMENTS + 1)
+    ]
+    response = seller_client.post(
+        f"/cases/{case.id}/reply/",
+        {"body": "Files", "attachments": files, "submission_id": str(uuid.uuid4())},
+    )
+    assert response.status_code == 200
+    assert (
+        f"You can attach at most {MAX_ATTACHMENTS} files to a message; "
+        f"you selected {MAX_ATTACHMENTS + 1}."
+    ) in response.text
+    assert not Message.objects.filter(case=case).exists()

@@ -102,6 +102,7 @@ def measure_serve(user: Any, seconds: float) -> dict[str, Any]:
         "DJANGO_SECRET_KEY": key,
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CASELOG_SITE_URL": f"http://127.0.0.1:{port}",
         "DATABASE_URL": os.environ.get("DATABASE_URL", ""),
         "PYTHONPATH": f"{BENCH_DIR}{os.pathsep}{ROOT}",
     }

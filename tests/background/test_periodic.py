@@ -68,6 +68,27 @@ def test_the_conversation_timers_are_scheduled():
     assert "run_case_timers" in commands
 
 
+def test_the_daily_job_clears_expired_sessions_and_keeps_live_ones(db_queue, settings):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+    live = SessionStore()
+    live["who"] = "live"
+    live.create()
+    gone = SessionStore()
+    gone["who"] = "gone"
+    gone.create()
+    Session.objects.filter(session_key=gone.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+
+    periodic.enqueue(periodic.PERIODIC["clear-sessions"])
+    run_worker()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+
+
 def test_a_task_left_running_by_a_killed_worker_runs_again(db_queue, settings):
     from django.core.mail import EmailMessage
 

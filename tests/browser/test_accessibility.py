@@ -176,7 +176,7 @@ def _settle(page: Page) -> None:
     measures the contrast of what a person sees, not of a frame mid-fade."""
     page.mouse.move(0, 0)
     page.locator(":focus").blur()
-    page.wait_for_timeout(300)
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
 
 
 def walk_seller_pages(walk: Walk, base: str, scene: Scene) -> None:
@@ -256,8 +256,8 @@ def walk_admin_pages(walk: Walk, base: str, scene: Scene) -> None:
     walk.check("admin-case-list-filtered")
     page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/change/")
     walk.check("admin-case")
-    page.locator("#reply input[type=submit]").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.locator("#reply input[type=submit]").click()
     walk.check("admin-reply-error")
     page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/transfer/")
     walk.check("admin-transfer")
@@ -363,7 +363,7 @@ def walk_anonymous_pages(walk: Walk, base: str, scene: Scene) -> None:
         page.locator("main input[name=password]").fill("wrong password")
         _submit(page, "main form")
     expect(page.locator("h1")).to_have_count(1)
-    assert page.locator(".alert-warning").count() == 1, "no lockout page"
+    expect(page.locator(".alert-warning")).to_have_count(1)  # the lockout page
     walk.check("locked-out")
 
     page.goto(f"{base}/accounts/password_reset/")

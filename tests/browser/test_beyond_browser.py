@@ -24,7 +24,8 @@ def test_search_a_word_only_in_a_message_and_open_the_case(
     case_open(account=account, author=seller, subject="Other question", body="Nothing here")
     login(page, live_server, seller)
     page.fill("input[name=q]", "heliotrope")
-    page.get_by_role("button", name="Search", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search", exact=True).click()
     rows = page.locator("table.case-table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first.locator(".search-snippet mark")).to_have_text("heliotrope")
@@ -55,9 +56,13 @@ def test_the_attention_count_changes_after_an_agent_asks_for_action(
     row = page.locator("table.case-table tbody tr", has_text=str(case.id))
     expect(row.locator(".changed-badge")).to_be_visible()
     page.screenshot(path="/tmp/beyond-attention.png", full_page=True)  # noqa: S108
-    page.locator(".attention-link").click()
+    with page.expect_navigation():
+        page.locator(".attention-link").click()
     expect(page.locator("table.case-table tbody tr")).to_have_count(1)
-    page.locator("table.case-table a.case-id").click()
+    # Opening the case marks it seen: wait for its page before leaving it.
+    with page.expect_navigation():
+        page.locator("table.case-table a.case-id").click()
+    expect(page).to_have_url(f"{live_server.url}/cases/{case.id}/")
     page.goto(f"{live_server.url}/cases/")
     row = page.locator("table.case-table tbody tr", has_text=str(case.id))
     expect(row.locator(".changed-badge")).to_have_count(0)
@@ -111,7 +116,8 @@ def test_checking_for_similar_cases_keeps_the_attached_files(
     expect(page.locator("#similar-cases .similar-case")).to_have_count(1)
     assert page.eval_on_selector("input[name=attachments]", "input => input.files.length") == 1
     # Enter in the subject opens the case (the suggestions' buttons are not the default).
-    page.locator("input[name=subject]").press("Enter")
+    with page.expect_navigation():
+        page.locator("input[name=subject]").press("Enter")
     expect(page.locator(".alert-success")).to_contain_text("is open")
     new = Case.objects.get(short_description="Refund again")
     assert [a.original_name for m in new.messages.all() for a in m.attachments.all()] == [

@@ -134,9 +134,10 @@ def test_anonymous_visit_to_the_log_lands_on_the_login_page(
     # Logging in from there goes back to the log.
     form.locator("input[name=username]").fill(seller.email)
     form.locator("input[name=password]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{live_server.url}/cases/")
     expect(page.locator("h1")).to_have_text("Case log")
-    assert page.url == f"{live_server.url}/cases/"
     expect(page.locator(".empty-state")).to_contain_text("You have no open or recent case.")
 
 

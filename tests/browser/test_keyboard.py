@@ -22,6 +22,23 @@ MAX_TABS = 150
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
+def type_into(page: Page, selector: str, text: str) -> None:
+    """Type `text` with the keyboard once `selector` has the focus (on a busy machine
+    the focus can arrive after the page's load event: keys typed before are lost)."""
+    expect(page.locator(selector)).to_be_focused()
+    page.keyboard.type(text)
+
+
+def log_in_by_keyboard(page: Page, live_server, user) -> None:
+    """The e-mail field has the focus on arrival; Tab to the password, Enter submits."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    type_into(page, "input[name=username]", user.email)
+    page.keyboard.press("Tab")
+    type_into(page, "input[name=password]", PASSWORD)
+    press_and_wait(page, "Enter")
+    expect(page.locator("h1")).to_have_text("Case log")
+
+
 def focused_matches(page: Page, selector: str) -> bool:
     return page.evaluate(
         "sel => !!document.activeElement && document.activeElement.matches(sel)", selector
@@ -82,23 +99,15 @@ def thread_case(transactional_db, account, seller, support_agent):
 def test_a_seller_does_everything_with_the_keyboard(
     page: Page, live_server, thread_case, seller, tmp_path
 ):
-    # Log in: the e-mail field has the focus; Tab to the password, Enter submits.
-    page.goto(f"{live_server.url}/accounts/login/")
-    assert focused_matches(page, "input[name=username]")
-    page.keyboard.type(seller.email)
-    page.keyboard.press("Tab")
-    assert focused_matches(page, "input[name=password]")
-    page.keyboard.type(PASSWORD)
-    press_and_wait(page, "Enter")
-    expect(page.locator("h1")).to_have_text("Case log")
+    log_in_by_keyboard(page, live_server, seller)
 
     # The skip link is the first stop and moves the focus to the main content.
     page.keyboard.press("Tab")
-    assert focused_matches(page, "a.skip-link")
+    expect(page.locator("a.skip-link")).to_be_focused()
     assert_focus_visible(page, "a.skip-link")
     expect(page.locator("a.skip-link")).to_be_in_viewport()
     page.keyboard.press("Enter")
-    assert focused_matches(page, "main")
+    expect(page.locator("main")).to_be_focused()
 
     # Sort by case ID with Enter on its header.
     tab_to(page, "th.col-id a.sort-link")
@@ -155,7 +164,7 @@ def test_a_seller_does_everything_with_the_keyboard(
 
     # Reply with a file: type, attach (the file chooser is the system's), send.
     tab_to(page, ".reply-form textarea[name=body]", backwards=True)
-    page.keyboard.type("Here is the bank statement.")
+    type_into(page, ".reply-form textarea[name=body]", "Here is the bank statement.")
     tab_to(page, ".reply-form input[type=file]")
     proof = tmp_path / "bank-statement.pdf"
     proof.write_bytes(PDF)
@@ -171,11 +180,7 @@ def test_a_seller_does_everything_with_the_keyboard(
 def test_the_language_switcher_works_by_keyboard_and_is_remembered(
     page: Page, live_server, thread_case, seller
 ):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.keyboard.type(seller.email)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    press_and_wait(page, "Enter")
+    log_in_by_keyboard(page, live_server, seller)
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
     tab_to(page, "#language-select")
@@ -186,7 +191,7 @@ def test_the_language_switcher_works_by_keyboard_and_is_remembered(
 
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.locator("h1")).to_have_text("Journal des cas")
-    assert page.url.endswith("/cases/")
+    expect(page).to_have_url(f"{live_server.url}/cases/")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
     assert cookies[LANGUAGE_COOKIE] == "fr"
 

@@ -176,6 +176,7 @@ def test_the_phone_menu_opens_by_keyboard(page: Page, live_server, seller_scene,
     expect(toggle).to_be_visible()
     expect(menu).to_be_hidden()
     toggle.focus()
+    expect(toggle).to_be_focused()
     page.keyboard.press("Enter")
     expect(menu).to_be_visible()
     expect(toggle).to_have_attribute("aria-expanded", "true")
@@ -216,10 +217,12 @@ def test_the_filters_open_by_keyboard_and_chips_remove_one_filter(
     panel = page.locator(".filters-panel")
     expect(panel).to_be_hidden()
     toggle.focus()
+    expect(toggle).to_be_focused()
     page.keyboard.press("Enter")
     expect(panel).to_be_visible()
     expect(panel.locator("input[name=state][value=open]")).to_be_checked()
-    page.keyboard.press("Enter")  # focus stays on the control: Enter folds it again
+    expect(toggle).to_be_focused()  # focus stays on the control: Enter folds it again
+    page.keyboard.press("Enter")
     expect(panel).to_be_hidden()
 
     chip = page.locator(".filter-chip", has_text="Only my cases")

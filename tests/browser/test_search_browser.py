@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from correspondence.services import case_open, message_post
@@ -25,7 +27,10 @@ def test_seller_and_agent_find_a_case_by_what_they_type(
     login(page, live_server, seller)
     page.goto(f"{live_server.url}/cases/")
     page.fill("input[name=q]", "PROBLEMES 7654321")
-    page.keyboard.press("Enter")
+    # The case is on the log before the search too: wait for the search's page.
+    with page.expect_navigation():
+        page.locator("input[name=q]").press("Enter")
+    expect(page).to_have_url(re.compile(r"[?&]q=PROBLEMES"))
     row = page.locator(f"text={case.id}")
     expect(row.first).to_be_visible()
     expect(page.locator("mark").first).to_have_text("problème")

@@ -5,19 +5,11 @@ from __future__ import annotations
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core import mail
-from django.test import Client
 
 from cases.models import CaseHistory, CaseState, SupportTeam
 from tests.conftest import make_case
 
 LIST = "/admin/cases/case/"
-
-
-@pytest.fixture
-def agent_admin(support_agent) -> Client:
-    client = Client()
-    client.force_login(support_agent)
-    return client
 
 
 @pytest.fixture
@@ -252,7 +244,7 @@ def test_agent_reply_refuses_a_fourth_file_and_keeps_the_text(agent_admin, accou
     )
     assert response.status_code == 200
     assert "Four files attached" in response.text
-    assert "at most 3" in response.text.lower() or "3 files" in response.text
+    assert "You can attach at most 3 files to a message; you selected 4." in response.text
     assert not Message.objects.filter(case=case).exists()
     case.refresh_from_db()
     assert case.state == CaseState.OPEN
@@ -323,3 +315,30 @@ def test_agents_search_message_text_and_the_owners_e_mail_with_the_log_engine(
     assert listed("colleague@ex") == {other.id}
     assert listed("seller@") == {case.id}
     assert listed("nothing-like-this") == set()
+
+
+def test_the_case_pages_history_costs_the_same_queries_with_twenty_rows(
+    agent_admin, account, seller
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import make_user
+
+    def queries_for(case) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = agent_admin.get(f"{LIST}{case.pk}/change/")
+        assert response.status_code == 200
+        return len(captured)
+
+    quiet = make_case(account, owner=seller)
+    busy = make_case(account, owner=seller)
+    actors = [make_user(f"agent{n}@example.com", is_staff=True) for n in range(20)]
+    CaseHistory.objects.bulk_create(
+        CaseHistory(case=busy, actor=actor, field=CaseHistory.Field.SHORT_DESCRIPTION, note=f"n{n}")
+        for n, actor in enumerate(actors)
+    )
+    queries_for(quiet)  # warm the per-process caches (content types, permissions)
+    assert queries_for(busy) == queries_for(quiet)
+    page = agent_admin.get(f"{LIST}{busy.pk}/change/").text
+    assert all(actor.email in page for actor in actors)

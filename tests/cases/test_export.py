@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from cases.export import neutralize
 from cases.models import CaseState
-from tests.conftest import make_case
+from tests.conftest import LOG_ROW_ID, make_case
 
 HEADER = ["Case ID", "Creation date (Europe/Paris)", "State", "Primary e-mail", "Short description"]
 
@@ -30,7 +29,7 @@ def displayed_ids(client, query: str) -> list[str]:
     page = 1
     while True:
         response = client.get(f"/cases/?{query}&page={page}")
-        ids += re.findall(r'class="case-id fw-semibold"[^>]*>(\d{10})<', response.text)
+        ids += LOG_ROW_ID.findall(response.text)
         if 'rel="next"' not in response.text:
             return ids
         page += 1

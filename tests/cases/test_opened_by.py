@@ -6,14 +6,9 @@ import re
 
 from cases.services import case_update
 from correspondence.services import case_open
+from tests.conftest import listed_ids
 
 URL = "/cases/"
-
-
-def listed_ids(response) -> list[int]:
-    return [
-        int(i) for i in re.findall(r'class="case-id fw-semibold"[^>]*>(\d{10})<', response.text)
-    ]
 
 
 def open_case(account, author, subject="Question"):

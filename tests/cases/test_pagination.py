@@ -15,9 +15,8 @@ from django.utils import timezone
 from cases import selectors
 from cases.models import Case, CaseState, expired_q, expiry_cutoff, not_expired_ranges
 from cases.selectors import case_log, count_by_parts
-from tests.conftest import make_case, make_user
+from tests.conftest import LOG_ROW_ID, make_case, make_user
 
-ID = re.compile(r'class="case-id fw-semibold"[^>]*>(\d{10})<')
 SORTS = ["created", "id", "state", "email", "description"]
 
 
@@ -44,8 +43,14 @@ def deep_from_page_2(monkeypatch):
     monkeypatch.setattr(selectors, "DEFERRED_JOIN_FROM", 2)
 
 
+@pytest.fixture
+def deep_log(many, deep_from_page_2):
+    """The 70 cases, every page after the first read by the deep-page path."""
+    return many
+
+
 @pytest.mark.parametrize("sort", [s for key in SORTS for s in (key, f"-{key}")])
-@pytest.mark.usefixtures("many", "deep_from_page_2")
+@pytest.mark.usefixtures("deep_log")
 def test_every_page_equals_a_plain_offset(seller, sort):
     log = case_log(user=seller, params=QueryDict(f"o={sort}&per_page=25"))
     expected = [case.pk for case in log.queryset]
@@ -57,7 +62,7 @@ def test_every_page_equals_a_plain_offset(seller, sort):
 
 
 @pytest.mark.parametrize("per_page", [25, 50, 100])
-@pytest.mark.usefixtures("many", "deep_from_page_2")
+@pytest.mark.usefixtures("deep_log")
 def test_the_log_reads_three_queries_whatever_per_page_and_page(
     seller, per_page, django_assert_num_queries
 ):
@@ -83,7 +88,7 @@ def test_member_emails_accounts_and_counts_come_from_one_query(
         assert viewer.attention is not None
 
 
-@pytest.mark.usefixtures("many", "deep_from_page_2")
+@pytest.mark.usefixtures("deep_log")
 def test_deep_page_links_keep_filters_and_sort(seller_client):
     response = seller_client.get(
         "/cases/?created_from=2000-01-01&mine=1&o=-email&per_page=25&page=2"
@@ -101,11 +106,11 @@ def test_deep_page_links_keep_filters_and_sort(seller_client):
 
 
 @pytest.mark.parametrize("page", ["abc", "-1", "0", "1.5", "", "99999", "2" * 40, "%00"])
-@pytest.mark.usefixtures("many", "deep_from_page_2")
+@pytest.mark.usefixtures("deep_log")
 def test_malformed_page_values_still_give_a_page(seller_client, page):
     response = seller_client.get(f"/cases/?page={page}")
     assert response.status_code == 200
-    assert ID.findall(response.text)  # page 1, or the last page past either end
+    assert LOG_ROW_ID.findall(response.text)  # page 1, or the last page past either end
 
 
 @pytest.mark.parametrize(
@@ -116,13 +121,13 @@ def test_malformed_page_values_still_give_a_page(seller_client, page):
         "o=id",
     ],
 )
-@pytest.mark.usefixtures("many", "deep_from_page_2")
+@pytest.mark.usefixtures("deep_log")
 def test_the_export_equals_the_log_across_all_pages(seller_client, query):
     shown: list[str] = []
     number = 1
     while True:
         response = seller_client.get(f"/cases/?{query}&per_page=25&page={number}")
-        shown += ID.findall(response.text)
+        shown += LOG_ROW_ID.findall(response.text)
         if 'rel="next"' not in response.text:
             break
         number += 1
@@ -198,7 +203,7 @@ def test_a_search_with_other_filters_or_a_case_id_is_counted_by_the_cases(accoun
     assert log.paginator.count == 1
 
 
-@pytest.mark.usefixtures("many", "deep_from_page_2")
+@pytest.mark.usefixtures("deep_log")
 def test_deep_pages_of_a_large_search_equal_a_plain_offset(seller, monkeypatch):
     """A search past SMALL_SET probes each case in the term index (`cases.search`);
     its deep pages (ids from a subquery) and its count still match a plain OFFSET."""

@@ -14,16 +14,10 @@ from cases.services import case_update
 from correspondence.models import Message
 from correspondence.services import case_open, message_post
 from tests.cases.test_export import displayed_ids, read_csv
-from tests.conftest import make_case
+from tests.conftest import listed_ids, make_case
 from tests.correspondence.conftest import text
 
 URL = "/cases/"
-
-
-def listed_ids(response) -> list[int]:
-    return [
-        int(i) for i in re.findall(r'class="case-id fw-semibold"[^>]*>(\d{10})<', response.text)
-    ]
 
 
 def open_case(account, author, subject="Question", body="Hello", files=()):

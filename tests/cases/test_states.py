@@ -162,7 +162,7 @@ def test_each_state_is_declared_once_with_distinct_urgency():
     assert set(STATES) == set(CaseState)
     urgencies = [facts.urgency for facts in STATES.values()]
     assert len(set(urgencies)) == len(urgencies)
-    # The order `o=state` promises (SPEC): needs attention first, resolved last.
+    # The order `o=state` promises (docs/contract.md): needs attention first, resolved last.
     assert STATE_URGENCY[0] == CaseState.NEEDS_ATTENTION
     assert STATE_URGENCY[-1] == CaseState.RESOLVED
 

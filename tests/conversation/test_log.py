@@ -13,15 +13,9 @@ from django.utils import timezone
 from cases.models import STATE_URGENCY, Case, CaseEvent, CaseState, Membership
 from cases.services import case_transition
 from correspondence.services import case_open, message_post
-from tests.conftest import make_case
+from tests.conftest import listed_ids, make_case
 
 URL = "/cases/"
-
-
-def listed_ids(response) -> list[int]:
-    return [
-        int(i) for i in re.findall(r'class="case-id fw-semibold"[^>]*>(\d{10})<', response.text)
-    ]
 
 
 def changed_ids(response) -> list[int]:
@@ -65,7 +59,10 @@ def test_cc_shows_the_cases_where_i_am_copied(seller_client, account, seller, co
     make_case(account, owner=colleague)
     make_case(account, owner=seller)
     assert listed_ids(seller_client.get(URL, {"cc": "1"})) == [copied.id]
-    assert "cc" in seller_client.get(URL, {"cc": "1"}).text
+    page = seller_client.get(URL, {"cc": "1"}).text
+    # The filter stays on: ticked in the panel, carried by the export.
+    assert 'id="id_cc" checked' in page
+    assert 'href="/cases/export.csv?cc=1"' in page
 
 
 def test_yours_links_to_my_cases_needing_attention(seller_client, account, seller, colleague):

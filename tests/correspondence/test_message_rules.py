@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 
 from cases.models import CaseState
 from cases.services import case_update
@@ -25,13 +24,6 @@ CONTROLS = "Refund\x02 fake\x03 \x07\x1b[31m\x7f\x85 end"
 @pytest.fixture
 def case(account, seller):
     return make_case(account, owner=seller, state=CaseState.ANSWERED)
-
-
-@pytest.fixture
-def agent_admin(support_agent) -> Client:
-    client = Client()
-    client.force_login(support_agent)
-    return client
 
 
 def _data(**fields):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -55,41 +56,27 @@ def test_a_successful_login_resets_the_count(seller):
         assert fail_login(client).status_code == 200
 
 
-def test_the_throttle_backend_comes_first_and_force_login_still_works(seller_client):
-    assert settings.AUTHENTICATION_BACKENDS[0] == "caselog.auth.LoginThrottleBackend"
+def test_force_login_still_works_behind_the_throttle(seller_client):
     assert seller_client.get("/cases/").status_code == 200
 
 
-def test_sessions_end_with_the_browser_and_after_twelve_hours_at_most():
-    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
-    assert settings.SESSION_COOKIE_AGE <= 12 * 60 * 60
-    assert settings.SESSION_COOKIE_HTTPONLY is True
+def test_sessions_end_with_the_browser_and_after_twelve_hours_at_most(seller):
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
 
-
-def test_production_settings_are_secure(tmp_path):
-    """With DEBUG off: secure cookies, HSTS, HTTPS redirect (check --deploy runs in CI)."""
-    import subprocess
-    import sys
-
-    code = (
-        "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS >= 31536000,"
-        " s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.LANGUAGE_COOKIE_SECURE,"
-        " s.LANGUAGE_COOKIE_HTTPONLY, s.LANGUAGE_COOKIE_SAMESITE == 'Lax')"
-    )
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code],
-        env={
-            "DJANGO_SETTINGS_MODULE": "caselog.settings",
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": "x" * 60,
-            "PATH": "",
-        },
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.stdout.split() == ["True"] * 8, result.stderr
+    client = Client()
+    response = client.post(LOGIN, {"username": "seller@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    # A browser-session cookie (no lifetime), out of scripts' reach.
+    assert cookie["expires"] == ""
+    assert cookie["max-age"] == ""
+    assert cookie["httponly"] is True
+    # The server forgets it twelve hours after the last request at most (the
+    # database's own expiry, which clearsessions acts on).
+    saved = Session.objects.get(session_key=cookie.value)
+    assert saved.expire_date <= timezone.now() + timedelta(hours=12)
+    assert client.get("/cases/").status_code == 200
 
 
 # --- error pages ------------------------------------------------------------------
