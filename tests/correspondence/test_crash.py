@@ -1,0 +1,101 @@
+"""Every kind of e-mail survives a crash right after the commit of the write that causes it.
+
+Each write runs in a process of its own (`crash_probe.py act <kind>`) on a real
+database with the database task queue, and that process dies the moment the
+write commits, before any `on_commit` callback: then the worker
+(`crash_probe.py work`) must still send the e-mail. SQLite (a database file) or
+PostgreSQL (a database of its own beside the test database), as the suite runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+PROBE = Path(__file__).with_name("crash_probe.py")
+ROOT = PROBE.parents[2]
+SUPPORT = "support@caselog.example"
+
+# kind → (who gets the e-mail, words of its subject)
+KINDS = {
+    "reply": (SUPPORT, "A seller replied"),
+    "not_solved": (SUPPORT, "did not solve"),
+    "support_answer": ("support_answer@example.com", "Seller Support answered"),
+    "agent_resolve": ("agent_resolve@example.com", "Seller Support resolved"),
+    "agent_transfer": ("agent_transfer@example.com", "transferred"),
+    "seller_resolve": (SUPPORT, "A seller resolved a case"),
+    "escalation": (SUPPORT, "asked for escalation"),
+    "new_owner": ("new_owner.colleague@example.com", "You are now the owner"),
+    "hand_off": ("hand_off.colleague@example.com", "2 cases are now yours"),
+    "reminder": ("reminder@example.com", "resolved automatically soon"),
+    "auto_resolution": ("auto_resolution@example.com", "resolved automatically"),
+    "new_case": (SUPPORT, "A seller opened a new case"),
+    "password_reset": ("password_reset@example.com", ""),
+}
+
+
+def _postgres_url(name: str) -> str:
+    import psycopg
+
+    params = connection.settings_dict
+    host, port, user = params["HOST"] or "127.0.0.1", params["PORT"] or 5432, params["USER"]
+    password = params["PASSWORD"]
+    with psycopg.connect(
+        host=host, port=port, user=user, password=password, dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    credentials = f"{user}:{password}" if password else user
+    return f"postgres://{credentials}@{host}:{port}/{name}"
+
+
+@pytest.fixture(scope="module")
+def crash_env(tmp_path_factory):
+    """A migrated database that the probe processes share, and their environment."""
+    if connection.vendor == "postgresql":
+        url = _postgres_url(f"{connection.settings_dict['NAME']}_crash")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('crash') / 'crash.sqlite3'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TASKS_BACKEND": "database",
+        "CASELOG_SUPPORT_EMAIL": SUPPORT,
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    return env
+
+
+def _probe(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 (this interpreter, our probe, fixed words)
+        [sys.executable, str(PROBE), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_email_is_delivered_though_the_process_died_right_after_the_commit(crash_env, kind):
+    acted = _probe(crash_env, "act", kind)
+    assert acted.returncode == 0, acted.stderr
+
+    worked = _probe(crash_env, "work")
+    assert worked.returncode == 0, worked.stderr
+    sent = json.loads(worked.stdout.strip().splitlines()[-1])
+
+    recipient, subject = KINDS[kind]
+    assert [m for m in sent if recipient in m["to"] and subject in m["subject"]], sent
+    assert len(sent) == 1, sent
