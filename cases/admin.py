@@ -8,16 +8,11 @@ they show and write correspondence too, and the case domain does not import it
 (the layering contract in pyproject.toml).
 """
 
-from datetime import timedelta
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
-    DEFAULT_RESPONSE_TARGET_HOURS,
     TURNS,
     CaseHistory,
     Membership,
@@ -25,6 +20,7 @@ from cases.models import (
     SupportTeam,
     Turn,
     User,
+    overdue_q,
 )
 
 
@@ -95,19 +91,6 @@ class TurnFilter(admin.SimpleListFilter):
             states = [state for state, turn in TURNS.items() if turn == self.value()]
             return queryset.filter(state__in=states)
         return queryset
-
-
-def overdue_q(now=None) -> Q:
-    """Support's turn and waiting longer than the case's team target (teams are few)."""
-    now = now or timezone.now()
-    condition = Q(
-        support_team__isnull=True,
-        waiting_since__lt=now - timedelta(hours=DEFAULT_RESPONSE_TARGET_HOURS),
-    )
-    for team_id, hours in SupportTeam.objects.values_list("pk", "response_target_hours"):
-        condition |= Q(support_team_id=team_id, waiting_since__lt=now - timedelta(hours=hours))
-    # `waiting_since` is only set on support's turn.
-    return Q(waiting_since__isnull=False) & condition
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -17,9 +17,7 @@ def test_it_moves_the_case_and_mails_the_seller_and_cc_list(
 ):
     case = make_case(account, owner=seller, cc_list=["boss@example.com"])
     with django_capture_on_commit_callbacks(execute=True):
-        fresh = case_transition(
-            case=case, event=CaseEvent.RESOLVED, actor=support_agent
-        )
+        fresh = case_transition(case=case, event=CaseEvent.RESOLVED, actor=support_agent)
     assert fresh.state == CaseState.RESOLVED
     case.refresh_from_db()
     assert case.state == CaseState.RESOLVED
