@@ -369,13 +369,13 @@ class EscalationReason(models.TextChoices):
 
 
 def expiry_cutoff(now: datetime | None = None) -> datetime:
-    """Cases resolved at or before this moment are expired (read-only records)."""
+    """Cases resolved before this moment are expired (read-only records)."""
     return (now or timezone.now()) - timedelta(days=settings.CASELOG_EXPIRE_AFTER_DAYS)
 
 
 def expired_q(now: datetime | None = None) -> Q:
-    """Expired: resolved `CASELOG_EXPIRE_AFTER_DAYS` ago or more (`Case.is_expired_at`)."""
-    return Q(state=CaseState.RESOLVED, resolved_at__lte=expiry_cutoff(now))
+    """Expired: resolved more than `CASELOG_EXPIRE_AFTER_DAYS` ago (`Case.is_expired_at`)."""
+    return Q(state=CaseState.RESOLVED, resolved_at__lt=expiry_cutoff(now))
 
 
 def _turn_q(turn: Turn) -> Q:
@@ -437,7 +437,7 @@ def not_expired_ranges(now: datetime | None = None) -> list[Q]:
     entries counted; testing "not expired" reads every entry of the account."""
     return [
         Q(state__in=[state for state in CaseState.values if state != CaseState.RESOLVED]),
-        Q(state=CaseState.RESOLVED, resolved_at__gt=expiry_cutoff(now)),
+        Q(state=CaseState.RESOLVED, resolved_at__gte=expiry_cutoff(now)),
         Q(state=CaseState.RESOLVED, resolved_at__isnull=True),
     ]
 
@@ -663,9 +663,9 @@ class Case(models.Model):
         return self.is_expired_at(timezone.now())
 
     def is_expired_at(self, now: datetime) -> bool:
-        """Resolved `CASELOG_EXPIRE_AFTER_DAYS` ago or more (`expired_q`)."""
+        """Resolved more than `CASELOG_EXPIRE_AFTER_DAYS` ago (`expired_q`)."""
         expires_at = self.expires_at
-        return expires_at is not None and expires_at <= now
+        return expires_at is not None and expires_at < now
 
     @property
     def days_until_expiry(self) -> int | None:
