@@ -33,8 +33,6 @@ from correspondence.models import Message
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ESCALATED", "NEW_OWNER", "REMINDER", "compose_case_notice"]
-
 # Events that tell the seller something, with the sentence that opens the mail.
 SELLER_EVENTS = {
     CaseEvent.SUPPORT_ANSWERED: lambda: _("Seller Support answered your case."),
@@ -221,16 +219,6 @@ def notify_new_owner(cases: list[Case]) -> int:
     except Exception:
         logger.exception("Could not queue the e-mail to %s about the cases handed to them", owner)
         return 0
-
-
-def notify_reminder(case: Case) -> int:
-    """Tell the owner, CC list copied, that the case will be resolved automatically soon."""
-    return _notify(SELLER, case, REMINDER, None)
-
-
-def notify_escalation(case: Case) -> int:
-    """Tell the support inbox that a seller asked for escalation."""
-    return _notify(SUPPORT, case, ESCALATED, None)
 
 
 def compose_case_notice(event: str, cases: list[Case], message_id: int | None) -> int:
