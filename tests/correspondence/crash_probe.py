@@ -76,6 +76,19 @@ def act(kind: str) -> None:
         message_post(
             case=answered, author=agent, direction=Message.Direction.FROM_SUPPORT, body="Done"
         )
+    elif kind == "support_needs_action":
+        die_soon()
+        message_post(
+            case=answered,
+            author=agent,
+            direction=Message.Direction.FROM_SUPPORT,
+            body="Send the invoice",
+            needs_action=True,
+        )
+    elif kind == "agent_reopen":
+        resolved = make_case(account, owner=seller, state=CaseState.RESOLVED)
+        die_soon()
+        case_transition(case=resolved, event=CaseEvent.REOPENED, actor=agent)
     elif kind == "agent_resolve":
         die_soon()
         case_transition(case=answered, event=CaseEvent.RESOLVED, actor=agent)

@@ -18,26 +18,50 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from cases.models import CaseEvent
+from cases.notices import ESCALATED, NEW_OWNER, REMINDER
+from correspondence.notifications import SELLER_EVENTS, SUPPORT_EVENTS
+
 PROBE = Path(__file__).with_name("crash_probe.py")
 ROOT = PROBE.parents[2]
 SUPPORT = "support@caselog.example"
 
-# kind → (who gets the e-mail, words of its subject)
+# kind → (the notice it is, who gets the e-mail, words of its subject)
 KINDS = {
-    "reply": (SUPPORT, "A seller replied"),
-    "not_solved": (SUPPORT, "did not solve"),
-    "support_answer": ("support_answer@example.com", "Seller Support answered"),
-    "agent_resolve": ("agent_resolve@example.com", "Seller Support resolved"),
-    "agent_transfer": ("agent_transfer@example.com", "transferred"),
-    "seller_resolve": (SUPPORT, "A seller resolved a case"),
-    "escalation": (SUPPORT, "asked for escalation"),
-    "new_owner": ("new_owner.colleague@example.com", "You are now the owner"),
-    "hand_off": ("hand_off.colleague@example.com", "2 cases are now yours"),
-    "reminder": ("reminder@example.com", "resolved automatically soon"),
-    "auto_resolution": ("auto_resolution@example.com", "resolved automatically"),
-    "new_case": (SUPPORT, "A seller opened a new case"),
-    "password_reset": ("password_reset@example.com", ""),
+    "reply": (CaseEvent.SELLER_REPLIED, SUPPORT, "A seller replied"),
+    "not_solved": (CaseEvent.SELLER_NOT_SOLVED, SUPPORT, "did not solve"),
+    "support_answer": (
+        CaseEvent.SUPPORT_ANSWERED,
+        "support_answer@example.com",
+        "Seller Support answered",
+    ),
+    "support_needs_action": (
+        CaseEvent.SUPPORT_NEEDS_ACTION,
+        "support_needs_action@example.com",
+        "needs you to act",
+    ),
+    "agent_resolve": (CaseEvent.RESOLVED, "agent_resolve@example.com", "Seller Support resolved"),
+    "agent_transfer": (CaseEvent.TRANSFERRED, "agent_transfer@example.com", "transferred"),
+    "agent_reopen": (CaseEvent.REOPENED, "agent_reopen@example.com", "reopened your case"),
+    "seller_resolve": (CaseEvent.SELLER_RESOLVED, SUPPORT, "A seller resolved a case"),
+    "escalation": (ESCALATED, SUPPORT, "asked for escalation"),
+    "new_owner": (NEW_OWNER, "new_owner.colleague@example.com", "You are now the owner"),
+    "hand_off": (NEW_OWNER, "hand_off.colleague@example.com", "2 cases are now yours"),
+    "reminder": (REMINDER, "reminder@example.com", "resolved automatically soon"),
+    "auto_resolution": (
+        CaseEvent.AUTO_RESOLVED,
+        "auto_resolution@example.com",
+        "resolved automatically",
+    ),
+    "new_case": (CaseEvent.SELLER_OPENED, SUPPORT, "A seller opened a new case"),
+    # Not a case notice, but an e-mail all the same (Django's form, through our mailer).
+    "password_reset": (None, "password_reset@example.com", ""),
 }
+
+
+def test_every_kind_of_case_email_is_probed():
+    probed = {notice for notice, _to, _subject in KINDS.values() if notice is not None}
+    assert probed == set(SELLER_EVENTS) | set(SUPPORT_EVENTS)
 
 
 def _postgres_url(name: str) -> str:
@@ -96,6 +120,6 @@ def test_the_email_is_delivered_though_the_process_died_right_after_the_commit(c
     assert worked.returncode == 0, worked.stderr
     sent = json.loads(worked.stdout.strip().splitlines()[-1])
 
-    recipient, subject = KINDS[kind]
+    _notice, recipient, subject = KINDS[kind]
     assert [m for m in sent if recipient in m["to"] and subject in m["subject"]], sent
     assert len(sent) == 1, sent
