@@ -64,7 +64,8 @@ def test_every_kind_of_case_email_is_probed():
     assert probed == set(SELLER_EVENTS) | set(SUPPORT_EVENTS)
 
 
-def _postgres_url(name: str) -> str:
+def _postgres(name: str, *, create: bool) -> str:
+    """Drop the database `name` (and create it afresh); its URL."""
     import psycopg
 
     params = connection.settings_dict
@@ -74,7 +75,8 @@ def _postgres_url(name: str) -> str:
         host=host, port=port, user=user, password=password, dbname="postgres", autocommit=True
     ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            admin.execute(f'CREATE DATABASE "{name}"')
     credentials = f"{user}:{password}" if password else user
     return f"postgres://{credentials}@{host}:{port}/{name}"
 
@@ -82,8 +84,10 @@ def _postgres_url(name: str) -> str:
 @pytest.fixture(scope="module")
 def crash_env(tmp_path_factory):
     """A migrated database that the probe processes share, and their environment."""
-    if connection.vendor == "postgresql":
-        url = _postgres_url(f"{connection.settings_dict['NAME']}_crash")
+    postgres = connection.vendor == "postgresql"
+    name = f"{connection.settings_dict['NAME']}_crash"
+    if postgres:
+        url = _postgres(name, create=True)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('crash') / 'crash.sqlite3'}"
     env = {
@@ -96,7 +100,9 @@ def crash_env(tmp_path_factory):
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
-    return env
+    yield env
+    if postgres:
+        _postgres(name, create=False)
 
 
 def _probe(env, *args: str) -> subprocess.CompletedProcess:
