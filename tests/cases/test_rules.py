@@ -8,8 +8,10 @@ import html
 import itertools
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -130,6 +132,12 @@ def test_cc_membership_is_one_rule_whatever_the_letters(matrix, email):
 
 def test_every_parameter_of_the_log_declares_what_it_is():
     assert set(PARAMS) == set(CaseFilter.base_filters)
+
+
+def test_the_filters_panel_shows_exactly_the_folded_parameters():
+    template = Path(settings.BASE_DIR, "templates/cases/_filter_fields.html").read_text()
+    shown = set(re.findall(r"filter\.form\.(\w+)\|", template))
+    assert shown == {name for name, param in PARAMS.items() if param.folded}
 
 
 def chips(text: str) -> dict[str, str]:
