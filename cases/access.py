@@ -32,7 +32,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Func, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
-from cases.models import Case, CaseState, Membership, SellerAccount, User
+from cases.models import (
+    Case,
+    Membership,
+    SellerAccount,
+    User,
+    needs_attention_q,
+    owned_by_q,
+)
 
 # Whom a read is for: the request's user (`request.user`), or a user of code without a request.
 AnyUser = User | AnonymousUser
@@ -118,14 +125,12 @@ class Viewer:
         # would read them, but as a subquery: it needs no account ids first. Two
         # uncorrelated scalar subqueries, evaluated once, index-only on
         # `case_acct_state_email`.
-        needs = Case.objects.filter(
-            account_id__in=own_accounts, state=CaseState.NEEDS_ATTENTION
-        ).order_by()
+        needs = Case.objects.filter(needs_attention_q(), account_id__in=own_accounts).order_by()
         rows = list(
             Membership.objects.filter(account__memberships__user_id=user.pk)
             .annotate(
                 attention_total=_count_of(needs),
-                attention_mine=_count_of(needs.filter(primary_email=self.email)),
+                attention_mine=_count_of(needs.filter(owned_by_q(self.email))),
             )
             .values_list("account_id", "user__email", "attention_total", "attention_mine")
         )

@@ -1,7 +1,9 @@
 """The case log's filters and sort, as a django-filter FilterSet.
 
 The GET parameters are a documented, stable contract (docs/contract.md):
-q, state (repeatable), created_from, created_to, email, mine, o, per_page.
+q, state (repeatable), created_from, created_to, email, mine, cc, opened_by_me,
+o, per_page. What the log does with each (a filter or not, folded behind the
+"Filters" control, free text) is declared once, in `PARAMS`.
 A malformed value becomes a form error and is ignored; it never fails the page.
 """
 
@@ -15,13 +17,12 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cases.access import Viewer
-from cases.models import CLOSED, WAITING_ON_SUPPORT, Case, CaseState
+from cases.models import CLOSED, WAITING_ON_SUPPORT, Case, CaseState, copied_q, owned_by_q
 from cases.search import filter_cases
 
 PAGE_SIZES = (25, 50, 100)
@@ -55,15 +56,42 @@ class PageSizeSelect(forms.Select):
         return [str(DEFAULT_PAGE_SIZE)]
 
 
-# The parameters that narrow the view. Sort and page size do not: they leave the
-# default view (which hides expired cases) in place.
-NARROWING = ("q", "state", "created_from", "created_to", "email", "mine", "cc", "opened_by_me")
+@dataclass(frozen=True)
+class Param:
+    """What the log does with one of its parameters (one line each in `PARAMS`).
+
+    - `narrows`: a filter. Any active one includes expired cases (the default view
+      hides them); sort and page size do not narrow.
+    - `folded`: a field of the "Filters" panel (`cases/_filter_fields.html`). A
+      folded filter that is active shows as a chip that removes it, and the
+      control counts it (the search box stays in view: it is neither).
+    - `free_text`: takes any value; the panel is then rendered afresh, not cached
+      (`CaseFilter.panel_key`).
+    """
+
+    narrows: bool
+    folded: bool
+    free_text: bool = False
+
+    @property
+    def chip(self) -> bool:
+        return self.narrows and self.folded
 
 
-# The fields of the folded "Filters" panel (`cases/_filter_fields.html`), in its order,
-# and those of them that take any value.
-PANEL = ("created_from", "created_to", "email", "per_page", "state", "mine", "cc", "opened_by_me")
-FREE_TEXT_FIELDS = ("created_from", "created_to", "email")
+# Every parameter of CaseFilter, in its declaration order (the chips' order).
+PARAMS = {
+    "q": Param(narrows=True, folded=False, free_text=True),
+    "state": Param(narrows=True, folded=True),
+    "created_from": Param(narrows=True, folded=True, free_text=True),
+    "created_to": Param(narrows=True, folded=True, free_text=True),
+    "email": Param(narrows=True, folded=True, free_text=True),
+    "mine": Param(narrows=True, folded=True),
+    "cc": Param(narrows=True, folded=True),
+    "opened_by_me": Param(narrows=True, folded=True),
+    "o": Param(narrows=False, folded=False),
+    "per_page": Param(narrows=False, folded=True),
+}
+NARROWING = tuple(name for name, param in PARAMS.items() if param.narrows)
 
 
 # One-click views of the log; each is only a state filter (so it includes
@@ -224,18 +252,10 @@ class CaseFilter(django_filters.FilterSet):
         return queryset if end is None else queryset.filter(created_at__lt=end)
 
     def filter_mine(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
-        return queryset.filter(primary_email=self.viewer.email) if value else queryset
+        return queryset.filter(owned_by_q(self.viewer.email)) if value else queryset
 
     def filter_cc(self, queryset: QuerySet[Case], name: str, value: bool) -> QuerySet[Case]:
-        if not value:
-            return queryset
-        email = self.viewer.email.lower()
-        if connection.vendor == "postgresql":
-            # jsonb containment: the exact address, not a part of a longer one.
-            return queryset.filter(cc_list__contains=[email])
-        # SQLite has no JSON containment: match the quoted address in the JSON
-        # text (addresses are stored lower-cased and hold no quote).
-        return queryset.filter(cc_list__icontains=f'"{email}"')
+        return queryset.filter(copied_q(self.viewer.email)) if value else queryset
 
     def filter_opened_by_me(
         self, queryset: QuerySet[Case], name: str, value: bool
@@ -289,12 +309,14 @@ class CaseFilter(django_filters.FilterSet):
         cannot fill the shared cache with one entry each.
         """
         form = self.form
-        if not form.is_valid() or any(_asked(form.data, name) for name in FREE_TEXT_FIELDS):
+        panel = [name for name, param in PARAMS.items() if param.folded]
+        free_text = [name for name in panel if PARAMS[name].free_text]
+        if not form.is_valid() or any(_asked(form.data, name) for name in free_text):
             return ""
         return json.dumps(
             [
                 translation.get_language(),
-                [(name, _asked(form.data, name)) for name in PANEL],
+                [(name, _asked(form.data, name)) for name in panel],
                 self.viewer.member_emails,
             ]
         )
@@ -325,17 +347,13 @@ class Chip:
     remove_query: str
 
 
-# The filters folded behind the "Filters" control (the search box stays in view).
-FOLDED = ("state", "created_from", "created_to", "email", "mine", "opened_by_me")
-
-
 def _chip_text(label: Any, value: Any) -> str:
     # A translation, so that French puts its non-breaking space before the colon.
     return _("%(filter)s: %(value)s") % {"filter": label, "value": value}
 
 
 def filter_chips(filterset: CaseFilter, params: Any) -> list[Chip]:
-    """One chip per active folded filter (one per chosen state), in form order.
+    """One chip per active folded filter (`Param.chip`; one per chosen state), in form order.
     Removing one keeps every other parameter, sort and page size included, and
     goes back to the first page."""
     cleaned = filterset._cleaned()
@@ -351,7 +369,7 @@ def filter_chips(filterset: CaseFilter, params: Any) -> list[Chip]:
             query.setlist(name, [v for v in query.getlist(name) if v != value])
         return query.urlencode()
 
-    for name in FOLDED:
+    for name in (name for name, param in PARAMS.items() if param.chip):
         value = cleaned.get(name)
         if value in (None, "", [], False):
             continue

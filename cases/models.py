@@ -6,6 +6,7 @@ TRANSITIONS table below, and `case_transition` is the only code that applies it.
 
 from __future__ import annotations
 
+import json
 import secrets
 import zoneinfo
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.dispatch import receiver
@@ -44,6 +45,13 @@ def validate_time_zone(value: str) -> None:
 @cache
 def available_time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
+
+
+def canonical_email(address: str) -> str:
+    """The one stored form of an e-mail address (users, owners, CC lists): trimmed,
+    lower-cased whole (Python's lower(), which knows every letter, not only ASCII).
+    Rules compare canonical forms, so no database has to fold case."""
+    return address.strip().lower()
 
 
 def new_case_id() -> int:
@@ -123,7 +131,7 @@ class User(AbstractUser):
         return self.email
 
     def save(self, *args, **kwargs) -> None:
-        self.email = self.email.strip().lower()
+        self.email = canonical_email(self.email)
         super().save(*args, **kwargs)
 
     def remember_language(self, code: str | None) -> None:
@@ -400,26 +408,72 @@ class EscalationReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# --- The rules about a case, each written once -----------------------------------
+# Each is a Q for the database (the log, the export, the admin, the counts) beside
+# the Case method that answers it for one case in Python; tests/cases/test_rules.py
+# holds the two equal over a matrix of cases, on SQLite and PostgreSQL.
+
+
 def expiry_cutoff(now: datetime | None = None) -> datetime:
-    """Cases resolved before this moment are expired."""
+    """Cases resolved before this moment are expired (read-only records)."""
     return (now or timezone.now()) - timedelta(days=settings.CASELOG_EXPIRE_AFTER_DAYS)
 
 
 def expired_q(now: datetime | None = None) -> Q:
+    """Expired: resolved more than `CASELOG_EXPIRE_AFTER_DAYS` ago (`Case.is_expired_at`)."""
     return Q(state__in=CLOSED, resolved_at__lt=expiry_cutoff(now))
 
 
+def _turn_q(turn: Turn) -> Q:
+    """The states in which it is `turn`'s move (StateFacts.turn); one state as `=`,
+    as the indexes' plans were measured with."""
+    states = [state.value for state in states_of_turn(turn)]
+    return Q(state=states[0]) if len(states) == 1 else Q(state__in=states)
+
+
+def needs_attention_q() -> Q:
+    """Needs the seller's attention: it is the seller's turn (`Case.needs_attention`)."""
+    return _turn_q(Turn.SELLER)
+
+
+def owned_by_q(email: str) -> Q:
+    """The user's own cases ("mine"): their e-mail is the primary one (`Case.is_owned_by`)."""
+    return Q(primary_email=canonical_email(email))
+
+
+def copied_q(email: str) -> Q:
+    """Cases whose CC list holds `email` (`Case.copies`).
+
+    Addresses are stored canonical (`canonical_email`), so this is an exact match of
+    one list element. PostgreSQL: jsonb containment. SQLite has none, so the JSON
+    text is searched for the address as a quoted JSON string (so "ann@x.de" does
+    not match "joann@x.de"); SQLite keeps JSON ASCII-escaped ("m\\u00fcller.de")
+    where older rows may hold it as typed: both spellings are looked for, so an
+    address with any letter is found (SQLite's LIKE folds ASCII letters only,
+    which is why the comparison is of canonical forms, never a case-folding one).
+    """
+    email = canonical_email(email)
+    if connection.vendor == "postgresql":
+        return Q(cc_list__contains=[email])
+    condition = Q()
+    for spelling in {json.dumps(email), json.dumps(email, ensure_ascii=False)}:
+        condition |= Q(cc_list__icontains=spelling)
+    return condition
+
+
 def overdue_q(now: datetime | None = None) -> Q:
-    """Support's turn and waiting longer than the case's team target (teams are few)."""
+    """Support's turn, and the seller has waited longer than the case's team target
+    (`Case.is_overdue_at`). Reads the teams' targets (one query; teams are few)."""
     now = now or timezone.now()
-    condition = Q(
+    waited_too_long = Q(
         support_team__isnull=True,
         waiting_since__lt=now - timedelta(hours=DEFAULT_RESPONSE_TARGET_HOURS),
     )
     for team_id, hours in SupportTeam.objects.values_list("pk", "response_target_hours"):
-        condition |= Q(support_team_id=team_id, waiting_since__lt=now - timedelta(hours=hours))
-    # `waiting_since` is only set on support's turn.
-    return Q(waiting_since__isnull=False) & condition
+        waited_too_long |= Q(
+            support_team_id=team_id, waiting_since__lt=now - timedelta(hours=hours)
+        )
+    return _turn_q(Turn.SUPPORT) & Q(waiting_since__isnull=False) & waited_too_long
 
 
 def not_expired_ranges(now: datetime | None = None) -> list[Q]:
@@ -637,12 +691,29 @@ class Case(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        """Support's turn, and the seller has waited longer than the team's target."""
+        return self.is_overdue_at(timezone.now())
+
+    def is_overdue_at(self, now: datetime) -> bool:
+        """Support's turn, and the seller has waited longer than the team's target
+        (`overdue_q`)."""
         return (
             self.turn == Turn.SUPPORT
             and self.waiting_since is not None
-            and timezone.now() - self.waiting_since > self.response_target
+            and now - self.waiting_since > self.response_target
         )
+
+    @property
+    def needs_attention(self) -> bool:
+        """The seller's turn (`needs_attention_q`)."""
+        return self.turn == Turn.SELLER
+
+    def is_owned_by(self, email: str) -> bool:
+        """`email` is the primary e-mail: the case is theirs, "mine" (`owned_by_q`)."""
+        return self.primary_email == canonical_email(email)
+
+    def copies(self, email: str) -> bool:
+        """The CC list holds `email` (`copied_q`)."""
+        return canonical_email(email) in self.cc_list
 
     @property
     def is_escalated(self) -> bool:
@@ -665,8 +736,12 @@ class Case(models.Model):
 
     @property
     def is_expired(self) -> bool:
+        return self.is_expired_at(timezone.now())
+
+    def is_expired_at(self, now: datetime) -> bool:
+        """Resolved more than `CASELOG_EXPIRE_AFTER_DAYS` ago (`expired_q`)."""
         expires_at = self.expires_at
-        return expires_at is not None and expires_at <= timezone.now()
+        return expires_at is not None and expires_at < now
 
     @property
     def days_until_expiry(self) -> int | None:

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,8 +40,10 @@ from cases.models import (
     CaseView,
     Membership,
     SellerAccount,
+    copied_q,
     expired_q,
     not_expired_ranges,
+    owned_by_q,
 )
 from cases.search import match_count
 from cases.validators import normalize_email
@@ -267,21 +268,6 @@ class HandOffPlan:
     copied: list[Case]
 
 
-def _on_cc_list(email: str) -> Q:
-    """Cases whose CC list may hold `email` (callers check `email in case.cc_list`).
-
-    A lookup in the list's JSON text, quoted as a JSON string so that
-    "ann@x.de" does not match "joann@x.de". SQLite keeps JSON ASCII-escaped
-    ("m\\u00fcller.de"), PostgreSQL as typed ("müller.de"): both spellings are
-    looked for, so an address with any letter is found on both databases.
-    """
-    spellings = {json.dumps(email), json.dumps(email, ensure_ascii=False)}
-    condition = Q()
-    for spelling in spellings:
-        condition |= Q(cc_list__icontains=spelling)
-    return condition
-
-
 def cases_hand_off_plan(
     *, account: SellerAccount, from_email: str, lock: bool = False
 ) -> HandOffPlan:
@@ -293,7 +279,7 @@ def cases_hand_off_plan(
     # The account is the caller's (checked by the team page and by `cases_hand_off`).
     queryset = (
         cases_of_checked_account(account)
-        .filter(Q(primary_email=email) | _on_cc_list(email))
+        .filter(owned_by_q(email) | copied_q(email))
         .exclude(expired_q())
         .order_by("-created_at", "-id")
     )
@@ -302,8 +288,8 @@ def cases_hand_off_plan(
     cases = list(queryset)
     return HandOffPlan(
         from_email=email,
-        owned=[case for case in cases if case.primary_email == email],
-        copied=[case for case in cases if email in case.cc_list],
+        owned=[case for case in cases if case.is_owned_by(email)],
+        copied=[case for case in cases if case.copies(email)],
     )
 
 

@@ -8,7 +8,7 @@ does not allow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +39,7 @@ from cases.models import (
     new_case_id,
     validate_time_zone,
 )
+from cases.notices import ESCALATED, NEW_OWNER, REMINDER, case_notify
 from cases.search_index import (
     case_search_description_update,
     case_search_index_new,
@@ -167,9 +168,10 @@ def case_transition(
     actor: User | None,
     team: SupportTeam | None = None,
     note: str = "",
-    on_commit: Callable[[Case], object] | None = None,
+    message_id: int | None = None,
 ) -> Case:
-    """Move `case` along the state table, record it, and queue `on_commit` (notifications).
+    """Move `case` along the state table, record it, and queue its e-mail (`case_notify`,
+    in this transaction; `message_id`: the message that made the move, quoted in it).
 
     Also keeps the conversation's bookkeeping, which follows from the move: since
     when the seller waits (support's turn), the automatic-resolution clock (a
@@ -255,8 +257,7 @@ def case_transition(
                 new=case.state,
                 note=note or _event_note(event),
             )
-        if on_commit is not None:
-            transaction.on_commit(lambda: on_commit(case))
+        case_notify(event=event, cases=[case], message_id=message_id)
     return case
 
 
@@ -318,9 +319,9 @@ def case_escalate(
     actor: User,
     reason: str,
     text: str = "",
-    on_commit: Callable[[Case], object] | None = None,
 ) -> Case:
-    """The seller asks for escalation: a flag on the case (one open at a time), in the history."""
+    """The seller asks for escalation: a flag on the case (one open at a time), in the
+    history; the support inbox is told (`case_notify`, in this transaction)."""
     reason = EscalationReason(reason)
     text = strip_control_characters(text).strip()
     if reason == EscalationReason.OTHER and not text:
@@ -356,8 +357,7 @@ def case_escalate(
             new=reason,
             note=locked.escalation_text,
         )
-        if on_commit is not None:
-            transaction.on_commit(lambda: on_commit(locked))
+        case_notify(event=ESCALATED, cases=[locked])
     return locked
 
 
@@ -393,7 +393,8 @@ MIN_NOTICE = timedelta(days=1)
 
 def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
     """Take the reminder of `case_id` for sending, once: a conditional update, so two
-    runs of the timers at once cannot both send it. None when it is not due (any more)."""
+    runs of the timers at once cannot both send it; the e-mail is queued with it.
+    None when it is not due (any more)."""
     due = Case.objects.filter(
         pk=case_id,
         state__in=WAITING_ON_SELLER,
@@ -403,14 +404,16 @@ def case_claim_reminder(*, case_id: int, now: datetime) -> Case | None:
     # A reminder is an announcement: if the job did not run in time (the clock
     # already ran out or nearly), the seller still gets MIN_NOTICE to answer.
     notice = Greatest(F("auto_resolve_at"), Value(now + MIN_NOTICE))
-    if not due.update(reminder_sent_at=now, auto_resolve_at=notice):
-        return None
-    return case_for_system(case_id)
+    with transaction.atomic():
+        if not due.update(reminder_sent_at=now, auto_resolve_at=notice):
+            return None
+        case = case_for_system(case_id)
+        if case is not None:
+            case_notify(event=REMINDER, cases=[case])
+    return case
 
 
-def case_auto_resolve(
-    *, case_id: int, now: datetime, on_commit: Callable[[Case], object] | None = None
-) -> Case | None:
+def case_auto_resolve(*, case_id: int, now: datetime) -> Case | None:
     """Resolve `case_id` if its clock ran out; None when it did not (or another run did it).
 
     The row is locked and the clock read again under the lock: a seller who kept
@@ -426,9 +429,7 @@ def case_auto_resolve(
         )
         if locked is None or locked.is_expired:
             return None
-        return case_transition(
-            case=locked, event=CaseEvent.AUTO_RESOLVED, actor=None, on_commit=on_commit
-        )
+        return case_transition(case=locked, event=CaseEvent.AUTO_RESOLVED, actor=None)
 
 
 def case_update(
@@ -439,13 +440,11 @@ def case_update(
     primary_email: str,
     cc_list: list[str] | str,
     short_description: str,
-    on_owner_change: Callable[[list[Case]], object] | None = None,
 ) -> list[CaseHistory]:
     """Change owner, CC list and description; refuse a stale form; one history row per change.
 
     Only an authorized user of the case's account may (PermissionDenied).
-    `on_owner_change` runs after the commit when the owner changed (the e-mail to
-    the new owner)."""
+    A new owner is told by e-mail (`case_notify`, in this transaction)."""
     check_member(actor, case.account_id)
     new_values: dict[str, Any] = {
         CaseHistory.Field.PRIMARY_EMAIL: member_email_check(
@@ -488,8 +487,8 @@ def case_update(
             locked.refresh_from_db(fields=["version"])
             case_search_description_update(case_id=locked.pk, description=locked.short_description)
         owner_changed = any(c.field == CaseHistory.Field.PRIMARY_EMAIL for c in changes)
-        if owner_changed and on_owner_change is not None:
-            transaction.on_commit(lambda: on_owner_change([locked]))
+        if owner_changed:
+            case_notify(event=NEW_OWNER, cases=[locked])
     case.__dict__.update({k: getattr(locked, k) for k in [*new_values.keys(), "version"]})
     return changes
 
@@ -520,12 +519,11 @@ def cases_hand_off(
     actor: User,
     from_email: str,
     to_email: str,
-    on_owner_change: Callable[[list[Case]], object] | None = None,
 ) -> HandOffSummary:
     """Move every case `from_email` owns to `to_email` and take it off every CC list.
 
     One transaction; one history row per changed field of each case;
-    `on_owner_change` gets the moved cases after the commit. Refused
+    the new owner gets one e-mail about the moved cases (in this transaction). Refused
     (ValidationError) when `to_email` is not an authorized user of the account, and
     (PermissionDenied) when `actor` is not one.
     """
@@ -564,8 +562,7 @@ def cases_hand_off(
             # The owner's e-mail is a search term (the agents search by it).
             case_search_terms_refresh(case_ids=[case.pk for case in plan.owned])
             CaseHistory.objects.bulk_create(history)
-        if plan.owned and on_owner_change is not None:
-            transaction.on_commit(lambda: on_owner_change(plan.owned))
+        case_notify(event=NEW_OWNER, cases=plan.owned)
     return HandOffSummary(
         from_email=plan.from_email,
         to_email=to_email,

@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX
+from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, canonical_email
 
 _SEPARATORS = re.compile(r"[\s,;]+")
 # C0 and C1 control characters but tab, line feed and carriage return: nothing a
@@ -57,8 +57,7 @@ def normalize_email(address: str) -> str:
     """Trim, validate and lower-case the domain (and, as for logins, the local part)."""
     address = address.strip()
     validate_email(address)
-    local, _sep, domain = address.rpartition("@")
-    return f"{local}@{domain}".lower()
+    return canonical_email(address)
 
 
 def parse_cc_list(raw: str | list[str]) -> list[str]:

@@ -45,7 +45,6 @@ from cases.services import (
     cases_hand_off,
     user_set_preferences,
 )
-from correspondence.notifications import notify_new_owner
 
 EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
@@ -106,7 +105,6 @@ def case_edit(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
                 case=case,
                 actor=request.user,
                 expected_version=form.cleaned_data["version"],
-                on_owner_change=notify_new_owner,
                 **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
             )
         except RepeatedSaveError as repeat:
@@ -188,9 +186,7 @@ def team_detail(request: AuthenticatedHttpRequest, account_id: int) -> HttpRespo
                 {"account": account, "form": form, "plan": plan, "to_email": data["to_email"]},
             )
         try:
-            summary = cases_hand_off(
-                account=account, actor=request.user, on_owner_change=notify_new_owner, **data
-            )
+            summary = cases_hand_off(account=account, actor=request.user, **data)
         except ValidationError as error:
             form.add_error(None, error)
         else:

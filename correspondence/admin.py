@@ -38,15 +38,12 @@ from cases.export import csv_export_response
 from cases.forms import ClearEscalationForm, TransferForm
 from cases.models import Case, CaseEvent
 from cases.search import filter_cases
-from cases.services import CaseStateError, case_clear_escalation
+from cases.services import CaseStateError, case_clear_escalation, case_transition
 from correspondence.forms import SupportReplyForm, reply_post
 from correspondence.models import Attachment, Message, SavedReply
 from correspondence.notifications import recipient_language
 from correspondence.selectors import attachments_for_support
-from correspondence.services import (
-    DuplicateSubmissionError,
-    case_transition_notify_seller,
-)
+from correspondence.services import DuplicateSubmissionError
 from correspondence.views import attachment_response
 
 
@@ -268,9 +265,8 @@ class CaseAdmin(admin.ModelAdmin):
         done = 0
         for case in cases:
             try:
-                case_transition_notify_seller(
-                    case=case, event=event, actor=request.user, team=team, note=note
-                )
+                # The move queues the seller's e-mail in its own transaction.
+                case_transition(case=case, event=event, actor=request.user, team=team, note=note)
             except CaseStateError as error:
                 self.message_user(request, error.message, messages.WARNING)
             else:

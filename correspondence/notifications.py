@@ -1,4 +1,4 @@
-"""E-mail notifications about a case, queued after the transaction commits.
+"""E-mail notifications about a case, queued in the transaction of the write that causes them.
 
 Support hears about new cases and seller replies at CASELOG_SUPPORT_EMAIL, in the
 site's language; the seller (primary e-mail, CC list copied) hears about what
@@ -7,6 +7,11 @@ chose on the site (`User.language`; the site default otherwise). Every mail
 carries the case ID, its subject and the absolute case URL, and says that replies
 to it are not read. Sending is not done here: `EmailMessage.send()` queues the
 mail as a task (`background.mail`), and the worker delivers it.
+
+The services do not call this module's functions: they call
+`cases.notices.case_notify` inside their transaction, which reaches
+`compose_case_notice` here (registered by `CorrespondenceConfig.ready`), so
+every kind of e-mail is queued the same way, with the write.
 """
 
 from __future__ import annotations
@@ -23,14 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.models import Case, CaseEvent, available_time_zones
+from cases.notices import ESCALATED, NEW_OWNER, REMINDER
 from correspondence.models import Message
 
 logger = logging.getLogger(__name__)
-
-# Notifications that are not moves of the state table.
-REMINDER = "reminder"  # run_case_timers: the automatic resolution is near
-NEW_OWNER = "new_owner"  # the case's primary e-mail changed to this owner
-ESCALATED = "escalated"  # the seller asked for escalation
 
 # Events that tell the seller something, with the sentence that opens the mail.
 SELLER_EVENTS = {
@@ -220,11 +221,13 @@ def notify_new_owner(cases: list[Case]) -> int:
         return 0
 
 
-def notify_reminder(case: Case) -> int:
-    """Tell the owner, CC list copied, that the case will be resolved automatically soon."""
-    return _notify(SELLER, case, REMINDER, None)
-
-
-def notify_escalation(case: Case) -> int:
-    """Tell the support inbox that a seller asked for escalation."""
-    return _notify(SUPPORT, case, ESCALATED, None)
+def compose_case_notice(event: str, cases: list[Case], message_id: int | None) -> int:
+    """The composer of every case notice (`cases.notices.case_notify`): who hears about
+    `event` follows from it (SELLER_EVENTS, SUPPORT_EVENTS; a new owner alone)."""
+    if event == NEW_OWNER:
+        return notify_new_owner(cases)
+    message = Message.objects.filter(pk=message_id).first() if message_id else None
+    audience = SELLER if event in SELLER_EVENTS else SUPPORT
+    if audience == SUPPORT and event not in SUPPORT_EVENTS:
+        raise ValueError(f"No e-mail is written for {event!r}")
+    return sum(_notify(audience, case, event, message) for case in cases)

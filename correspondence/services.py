@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -23,9 +22,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from background.tasks import queue_with_transaction
 from cases.access import get_case_for_support, get_case_for_user
-from cases.models import Case, CaseEvent, SellerAccount, SupportTeam, User
+from cases.models import Case, CaseEvent, SellerAccount, User
+from cases.notices import case_notify
 from cases.search_index import case_search_entries_rebuild, case_search_entry_add
 from cases.selectors import case_timer_ids
 from cases.services import (
@@ -37,7 +36,6 @@ from cases.services import (
     check_member,
 )
 from correspondence.models import Attachment, Message, attachment_path, new_token
-from correspondence.notifications import notify_reminder, notify_seller, notify_support
 from correspondence.rules import MAX_SUBJECT_LENGTH, clean_body, clean_subject, validate_uploads
 
 
@@ -184,7 +182,6 @@ def message_post(
         # A support message is the admin's; a seller (or view-only staff) never sends one.
         raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
     event = _event_for(direction, needs_action, not_solved)
-    notify = notify_support if direction == Message.Direction.FROM_SELLER else notify_seller
     try:
         with files_removed_on_failure() as written, transaction.atomic():
             # The case is locked before the token is checked, so the same form sent
@@ -207,8 +204,8 @@ def message_post(
                 client_token=client_token,
                 written=written,
             )
-            fresh = case_transition(case=case, event=event, actor=author)
-            queue_with_transaction(lambda: notify(fresh, event, message))
+            # The move queues its e-mail (quoting this message) in this transaction.
+            case_transition(case=case, event=event, actor=author, message_id=message.pk)
     except IntegrityError:
         # A token sent at once to two cases (no lock in common) races past the
         # check: the first one won.
@@ -254,33 +251,12 @@ def case_open(
                 client_token=client_token,
                 written=written,
             )
-            queue_with_transaction(lambda: notify_support(case, CaseEvent.SELLER_OPENED, message))
+            case_notify(event=CaseEvent.SELLER_OPENED, cases=[case], message_id=message.pk)
     except IntegrityError:
         # Two identical submissions raced past the check: the first one won.
         _check_token(client_token)
         raise
     return message
-
-
-def case_transition_notify_seller(
-    *,
-    case: Case,
-    event: str,
-    actor: Any,
-    team: SupportTeam | None = None,
-    note: str = "",
-) -> Case:
-    """An agent's move (reopen, resolve, transfer), then the seller is told.
-
-    `case_transition` checks and records the move; the e-mail to the owner (CC
-    list copied) is queued in the same transaction (`queue_with_transaction`), so
-    a move is never saved without its e-mail, nor an e-mail queued for a move
-    that rolled back. Raises `CaseStateError` as `case_transition` does.
-    """
-    with transaction.atomic():
-        fresh = case_transition(case=case, event=event, actor=actor, team=team, note=note)
-        queue_with_transaction(lambda: notify_seller(fresh, event))
-    return fresh
 
 
 @dataclass(frozen=True)
@@ -301,18 +277,10 @@ def case_timers_run(*, now: datetime | None = None) -> TimersRun:
     reminder_ids, end_ids = case_timer_ids(now=now)
     reminded = resolved = 0
     for case_id in reminder_ids:
-        with transaction.atomic():
-            case = case_claim_reminder(case_id=case_id, now=now)
-            if case is not None:
-                transaction.on_commit(partial(notify_reminder, case))
-                reminded += 1
+        # Each service queues its e-mail (reminder, resolution) with its own write.
+        reminded += case_claim_reminder(case_id=case_id, now=now) is not None
     for case_id in end_ids:
-        done = case_auto_resolve(
-            case_id=case_id,
-            now=now,
-            on_commit=lambda fresh: notify_seller(fresh, CaseEvent.AUTO_RESOLVED),
-        )
-        resolved += done is not None
+        resolved += case_auto_resolve(case_id=case_id, now=now) is not None
     return TimersRun(reminded=reminded, resolved=resolved)
 
 

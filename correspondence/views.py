@@ -44,7 +44,6 @@ from correspondence.display import prepare_thread
 from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm, reply_post
 from correspondence.fragments import file_rows, thread_items
 from correspondence.models import Attachment, Message
-from correspondence.notifications import notify_escalation, notify_support
 from correspondence.selectors import attachments_visible_to, thread_of
 from correspondence.services import DuplicateSubmissionError, case_open, message_post
 
@@ -168,7 +167,6 @@ def case_resolve(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespons
             case=case,
             event=CaseEvent.SELLER_RESOLVED,
             actor=request.user,
-            on_commit=lambda fresh: notify_support(fresh, CaseEvent.SELLER_RESOLVED),
         )
     except CaseStateError as error:
         messages.error(request, error.message)
@@ -238,7 +236,6 @@ def case_escalate(request: AuthenticatedHttpRequest, case_id: int) -> HttpRespon
             actor=request.user,
             reason=form.cleaned_data["reason"],
             text=form.cleaned_data["text"],
-            on_commit=notify_escalation,
         )
     except CaseStateError as error:
         messages.error(request, error.message)

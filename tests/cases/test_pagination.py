@@ -233,5 +233,5 @@ def test_the_page_size_select_marks_the_size_in_effect(seller_client, many, quer
     select = PAGE_SIZE_SELECT.search(response.text).group(0)
     assert re.findall(r'<option value="(\d+)" selected>', select) == [selected]
     # The size selected is the size in effect (70 cases, a few of them expired).
-    shown = len(ID.findall(response.text))
+    shown = len(LOG_ROW_ID.findall(response.text))
     assert shown == {"25": 25, "50": 50, "100": 68}[selected]

@@ -1,4 +1,4 @@
-"""`case_transition_notify_seller`: an agent's move and the seller's e-mail, together."""
+"""`case_transition` of an agent's move: the move and the seller's e-mail, together."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
 from cases.models import CaseEvent, CaseHistory, CaseState, SupportTeam
-from cases.services import CaseStateError
-from correspondence.services import case_transition_notify_seller
+from cases.services import CaseStateError, case_transition
 from tests.conftest import make_case
 
 
@@ -18,9 +17,7 @@ def test_it_moves_the_case_and_mails_the_seller_and_cc_list(
 ):
     case = make_case(account, owner=seller, cc_list=["boss@example.com"])
     with django_capture_on_commit_callbacks(execute=True):
-        fresh = case_transition_notify_seller(
-            case=case, event=CaseEvent.RESOLVED, actor=support_agent
-        )
+        fresh = case_transition(case=case, event=CaseEvent.RESOLVED, actor=support_agent)
     assert fresh.state == CaseState.RESOLVED
     case.refresh_from_db()
     assert case.state == CaseState.RESOLVED
@@ -36,7 +33,7 @@ def test_a_transfer_records_the_team_and_the_note(
     case = make_case(account, owner=seller)
     team = SupportTeam.objects.create(name="Payments")
     with django_capture_on_commit_callbacks(execute=True):
-        case_transition_notify_seller(
+        case_transition(
             case=case,
             event=CaseEvent.TRANSFERRED,
             actor=support_agent,
@@ -56,7 +53,7 @@ def test_a_refused_move_changes_nothing_and_mails_nobody(
 ):
     case = make_case(account, owner=seller)  # open: "reopen" is not a move from there
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(CaseStateError):
-        case_transition_notify_seller(case=case, event=CaseEvent.REOPENED, actor=support_agent)
+        case_transition(case=case, event=CaseEvent.REOPENED, actor=support_agent)
     case.refresh_from_db()
     assert case.state == CaseState.OPEN
     assert mail.outbox == []
@@ -76,7 +73,7 @@ def test_with_the_database_queue_the_e_mail_rolls_back_with_the_move(
 
     def move_then_fail() -> None:
         with transaction.atomic():
-            case_transition_notify_seller(case=case, event=CaseEvent.RESOLVED, actor=support_agent)
+            case_transition(case=case, event=CaseEvent.RESOLVED, actor=support_agent)
             queued_inside.append(DBTaskResult.objects.count())
             raise RuntimeError("the caller's transaction fails")
 
