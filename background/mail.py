@@ -16,10 +16,57 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives, make_msgid
 from django.core.mail.backends.base import BaseEmailBackend
+from django.utils.translation import gettext_lazy as _
 
 OUTGOING = "outgoing"
+# The longest address SMTP carries (RFC 5321's path, less its angle brackets).
+MAX_ADDRESS_LENGTH = 254
+
+
+def address_can_be_sent(address: str) -> bool:
+    """Whether a mail server can be given `address` as we send (no SMTPUTF8): an
+    ASCII local part, and a domain that Python's IDNA codec encodes and reads back
+    ("x@\ue000.com", a label of 63 "é" and the malformed A-label "xn--zz" fail),
+    within MAX_ADDRESS_LENGTH once encoded.
+
+    The one test, applied where an address is accepted
+    (`validate_sendable_address`) and again when an e-mail leaves
+    (`drop_unsendable`), for the addresses stored before it existed.
+    """
+    local, at, domain = str(address).rpartition("@")
+    if not at or not local or not local.isascii():
+        return False
+    try:
+        encoded = domain.encode("idna")
+        encoded.decode("idna")
+    except UnicodeError:
+        return False
+    return len(local) + 1 + len(encoded) <= MAX_ADDRESS_LENGTH
+
+
+def validate_sendable_address(address: str) -> None:
+    """A validator for every field that accepts an e-mail address (after Django's own)."""
+    if not address_can_be_sent(address):
+        raise ValidationError(
+            _("“%(address)s” cannot receive e-mail from this site. Check the address."),
+            code="unsendable_email",
+            params={"address": str(address)[:MAX_ADDRESS_LENGTH]},
+        )
+
+
+def drop_unsendable(email: EmailMessage) -> list[str]:
+    """Take out of `email`'s recipients every address that cannot be sent to, and
+    return them: one odd address must not keep the others from their e-mail."""
+    dropped: list[str] = []
+    for field in ("to", "cc", "bcc"):
+        kept: list[str] = []
+        for address in getattr(email, field):
+            (kept if address_can_be_sent(address) else dropped).append(address)
+        setattr(email, field, kept)
+    return dropped
 
 
 def email_to_payload(email: EmailMessage) -> dict[str, Any]:

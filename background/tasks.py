@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from background.mail import OUTGOING, describe, email_from_payload
+from background.mail import OUTGOING, describe, drop_unsendable, email_from_payload
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +90,20 @@ def queue_with_transaction(callback: Callable[[], Any]) -> None:
 @task()
 def deliver_email(payload: dict[str, Any], attempt: int = 1) -> str:
     email = email_from_payload(payload)
+    dropped = drop_unsendable(email)
+    if dropped:
+        # Stored before addresses were checked, or typed past the forms: the
+        # server could never be given them, and no retry would change that.
+        logger.warning(
+            "E-mail sent without %s (cannot be encoded for sending): %s",
+            ", ".join(map(repr, dropped)),
+            describe(payload),
+        )
+        if not email.recipients():
+            logger.error("E-mail undelivered, no recipient can be sent to: %s", describe(payload))
+            raise EmailUndelivered(
+                f"{describe(payload)}: no recipient can be sent to ({', '.join(dropped)})"
+            )
     try:
         sent = mailers[OUTGOING].send_messages([email])
         if not sent:
