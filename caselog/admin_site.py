@@ -15,6 +15,8 @@ from django.contrib.admin import helpers
 from django.core.exceptions import BadRequest, ValidationError
 from django.http import HttpRequest, HttpResponseBase
 
+from caselog.auth import AdminLoginForm
+
 
 class SafeActionsMixin:
     """A list action on rows whose keys are not keys of this model is a 400."""
@@ -34,6 +36,8 @@ class SafeActionsMixin:
 
 
 class CaselogAdminSite(admin.AdminSite):
+    login_form = AdminLoginForm  # a username over its bound is a form error (caselog.auth)
+
     def register(self, model_or_iterable: Any, admin_class: Any = None, **options: Any) -> None:
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, SafeActionsMixin):
