@@ -83,7 +83,10 @@ def _write_message(
     client_token: str | None,
     written: list[str],
 ) -> Message:
-    """Create the message and its attachments; record each stored name in `written`."""
+    """Create the message and its attachments; record each stored name in `written`.
+
+    `files` were checked before the transaction (`CleanUpload`s): here only the
+    rules that read no content run again."""
     uploads = validate_uploads(files)
     body = clean_body(body)
     # A reply without a subject says what it answers, as a mail client would.
@@ -98,7 +101,8 @@ def _write_message(
         client_token=client_token or None,
     )
     storage = _storage()
-    for file, upload in zip(files, uploads, strict=True):
+    for upload in uploads:
+        file = upload.file
         token = new_token()
         file.seek(0)
         name = attachment_path(Attachment(token=token), upload.name)
@@ -185,6 +189,9 @@ def message_post(
         raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
     event = _event_for(direction, needs_action, not_solved)
     notify = notify_support if direction == Message.Direction.FROM_SELLER else notify_seller
+    # The files' content is read here (or was, by the form), never inside the
+    # transaction: a long check there would hold the write lock (SQLite).
+    files = validate_uploads(files)
     with files_removed_on_failure() as written, transaction.atomic():
         if direction == Message.Direction.FROM_SELLER:
             # Through the one door, locked: the author must still see the case.
@@ -224,6 +231,7 @@ def case_open(
     Only an authorized user of `account` may (PermissionDenied).
     """
     check_member(author, account.pk)
+    files = validate_uploads(files)  # before the transaction, as in message_post
     try:
         with files_removed_on_failure() as written, transaction.atomic():
             _check_token(client_token)
