@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from email import message_from_bytes
+from html import unescape
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -97,3 +98,17 @@ def test_an_e_mail_to_none_that_can_be_sent_is_not_retried(smtp, db, caplog):
         EmailMessage("Hello", "Body", to=["x@\ue000.com"]).send()
     assert smtp.inbox.received == []
     assert "no recipient can be sent to" in caplog.text
+
+
+def test_the_refusals_read_in_french(seller_client, account, seller):
+    case = make_case(account, owner=seller)
+    seller_client.cookies["django_language"] = "fr"
+    data = {
+        "primary_email": seller.email,
+        "short_description": case.short_description,
+        "version": case.version,
+    }
+    unsendable = seller_client.post(f"/cases/{case.id}/edit/", {**data, "cc_list": "x@\ue000.com"})
+    assert "ne peut pas recevoir d'e-mail de ce site" in unescape(unsendable.text)
+    too_long = seller_client.post(f"/cases/{case.id}/edit/", {**data, "cc_list": "a," * 50_000})
+    assert "La liste CC est trop longue" in too_long.text
