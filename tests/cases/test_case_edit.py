@@ -274,6 +274,6 @@ def test_a_long_cc_list_gets_one_error_at_once(seller_client, case, cc_list):
     text = unescape(response.text)
     assert "The CC list is too long" in text or "at most 10 addresses" in text
     assert "is not a valid e-mail address" not in text
-    assert elapsed < 2, elapsed
+    assert elapsed < 3, elapsed  # was 11.6 s
     case.refresh_from_db()
     assert case.cc_list == ["boss@example.com"]
