@@ -28,9 +28,11 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives, make_msgid
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 OUTGOING = "outgoing"
 # The payload's key holding the sealed content; a payload queued before sealing
@@ -80,6 +82,53 @@ def payload_sealed(payload: dict[str, Any]) -> dict[str, Any]:
         return payload
     envelope = {key: value for key, value in payload.items() if key not in CONTENT}
     return {**envelope, SEALED: seal({key: payload[key] for key in CONTENT})}
+
+
+# The longest address SMTP carries (RFC 5321's path, less its angle brackets).
+MAX_ADDRESS_LENGTH = 254
+
+
+def address_can_be_sent(address: str) -> bool:
+    """Whether a mail server can be given `address` as we send (no SMTPUTF8): an
+    ASCII local part, and a domain that Python's IDNA codec encodes and reads back
+    ("x@\ue000.com", a label of 63 "é" and the malformed A-label "xn--zz" fail),
+    within MAX_ADDRESS_LENGTH once encoded.
+
+    The one test, applied where an address is accepted
+    (`validate_sendable_address`) and again when an e-mail leaves
+    (`drop_unsendable`), for the addresses stored before it existed.
+    """
+    local, at, domain = str(address).rpartition("@")
+    if not at or not local or not local.isascii():
+        return False
+    try:
+        encoded = domain.encode("idna")
+        encoded.decode("idna")
+    except UnicodeError:
+        return False
+    return len(local) + 1 + len(encoded) <= MAX_ADDRESS_LENGTH
+
+
+def validate_sendable_address(address: str) -> None:
+    """A validator for every field that accepts an e-mail address (after Django's own)."""
+    if not address_can_be_sent(address):
+        raise ValidationError(
+            _("“%(address)s” cannot receive e-mail from this site. Check the address."),
+            code="unsendable_email",
+            params={"address": str(address)[:MAX_ADDRESS_LENGTH]},
+        )
+
+
+def drop_unsendable(email: EmailMessage) -> list[str]:
+    """Take out of `email`'s recipients every address that cannot be sent to, and
+    return them: one odd address must not keep the others from their e-mail."""
+    dropped: list[str] = []
+    for field in ("to", "cc", "bcc"):
+        kept: list[str] = []
+        for address in getattr(email, field):
+            (kept if address_can_be_sent(address) else dropped).append(address)
+        setattr(email, field, kept)
+    return dropped
 
 
 def email_to_payload(email: EmailMessage) -> dict[str, Any]:

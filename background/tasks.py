@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from background.mail import OUTGOING, UnreadableEmail, describe, email_from_payload
+from background.mail import OUTGOING, UnreadableEmail, describe, drop_unsendable, email_from_payload
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,20 @@ def deliver_email(payload: dict[str, Any], attempt: int = 1) -> str:
     except UnreadableEmail as error:  # no retry can open it: undelivered, with the reason
         logger.error("E-mail undelivered: %s: %s", describe(payload), error)
         raise EmailUndelivered(f"{describe(payload)}: {error}") from error
+    dropped = drop_unsendable(email)
+    if dropped:
+        # Stored before addresses were checked, or typed past the forms: the
+        # server could never be given them, and no retry would change that.
+        logger.warning(
+            "E-mail sent without %s (cannot be encoded for sending): %s",
+            ", ".join(map(repr, dropped)),
+            describe(payload),
+        )
+        if not email.recipients():
+            logger.error("E-mail undelivered, no recipient can be sent to: %s", describe(payload))
+            raise EmailUndelivered(
+                f"{describe(payload)}: no recipient can be sent to ({', '.join(dropped)})"
+            )
     try:
         sent = mailers[OUTGOING].send_messages([email])
         if not sent:

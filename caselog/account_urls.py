@@ -4,9 +4,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from caselog.auth import LoginForm
 from cases.forms import PasswordResetForm
 
 urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path(
         "password_change/",
         auth_views.PasswordChangeView.as_view(

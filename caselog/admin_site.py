@@ -27,6 +27,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 
+from caselog.auth import AdminLoginForm
 from correspondence.overview import REFRESH_EVERY, chart, current_overview, team_rows
 
 
@@ -105,6 +106,8 @@ class CheckedListMixin:
 
 
 class CaselogAdminSite(admin.AdminSite):
+    login_form = AdminLoginForm  # a username over its bound is a form error (caselog.auth)
+
     def get_urls(self) -> list[URLResolver | URLPattern]:
         overview = path("overview/", self.admin_view(self.overview_view), name="overview")
         return [overview, *super().get_urls()]

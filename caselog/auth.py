@@ -9,7 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -43,3 +47,28 @@ def lockout_response(
         "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+class BoundedUsernameMixin:
+    """Django's AuthenticationForm sets its username's `max_length` after building the
+    field, so no validator checks it: a 256-character username reached the
+    throttle's table (varchar 255: a 500 on PostgreSQL), a 100,000-character one the
+    user lookup (a LIKE too complex: a 500 on SQLite). Here the bound is checked,
+    so a longer username is a form error before `authenticate()` and django-axes
+    see it."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        limit = getattr(field, "max_length", None) or 254  # set by Django's __init__
+        field.validators.append(MaxLengthValidator(limit))
+
+
+class LoginForm(BoundedUsernameMixin, AuthenticationForm):
+    """The site's login form (registration/login.html)."""
+
+
+class AdminLoginForm(BoundedUsernameMixin, AdminAuthenticationForm):
+    """The admin's login form."""

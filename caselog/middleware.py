@@ -3,9 +3,10 @@ a signed-in user's pages are never cached (`PrivatePagesMiddleware`); times in t
 user's zone (`UserTimeZoneMiddleware`).
 
 Django raises `RequestDataTooBig` (form fields over DATA_UPLOAD_MAX_MEMORY_SIZE),
-`TooManyFilesSent` or `TooManyFieldsSent` when the body is parsed; each gets its
-own reason (too much text, too many files, too many fields), not a generic "too
-large". This middleware parses POST bodies first, and also refuses a body whose
+`TooManyFilesSent`, `TooManyFieldsSent` or `MultiPartParserError` (a part's headers
+over 1 KB: a long file name) when the body is parsed; each gets its own reason (too
+much text, too many files, too many fields, a file name too long), not a generic
+"too large" or a bare 400. This middleware parses POST bodies first, and also refuses a body whose
 declared length cannot fit the attachment rules, before reading it. In both
 cases it reads and discards the rest of the body (up to a bound) so the client,
 still sending, receives the answer instead of a dropped connection; then it
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
@@ -35,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from correspondence.limits import MAX_ATTACHMENTS, MAX_BODY_LENGTH
-from correspondence.rules import max_attachment_bytes
+from correspondence.rules import MAX_NAME_LENGTH, max_attachment_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +98,14 @@ def _reason(error: Exception | None) -> str:
             "The form sent more fields than this site accepts, so nothing was saved. "
             "Reload the page and fill in the form again."
         )
+    if isinstance(error, MultiPartParserError):
+        # Django refuses a part whose headers pass 1 KB: in a form, a file name of
+        # some hundreds of characters (fewer in a script of several bytes each).
+        return _(
+            "The form could not be read, so nothing was saved: a file name is too "
+            "long (or the form was damaged on the way). File names may be at most "
+            "%(max)d characters; rename the file and attach it again."
+        ) % {"max": MAX_NAME_LENGTH}
     if isinstance(error, RequestDataTooBig):
         return _(
             "The text you sent is too long, so nothing was saved. A message may be at "
@@ -118,7 +128,11 @@ def _too_large_response(request: HttpRequest, error: Exception | None = None) ->
     if match is not None and back is not None and request.user.is_authenticated:
         messages.error(request, text)
         return redirect(reverse(back, kwargs=match.kwargs), permanent=False)
-    status = 400 if isinstance(error, TooManyFilesSent | TooManyFieldsSent) else 413
+    status = (
+        400
+        if isinstance(error, TooManyFilesSent | TooManyFieldsSent | MultiPartParserError)
+        else 413
+    )
     return render(request, "400.html", {"reason": text}, status=status)
 
 
@@ -135,7 +149,12 @@ class RequestTooLargeMiddleware:
                 return _too_large_response(request)
             try:
                 request.POST  # noqa: B018 - parse now, while the error can still be answered
-            except (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent) as error:
+            except (
+                RequestDataTooBig,
+                TooManyFieldsSent,
+                TooManyFilesSent,
+                MultiPartParserError,
+            ) as error:
                 logger.warning("Refused a request body: %s", error)
                 _discard_body(request, 2 * limit)
                 return _too_large_response(request, error)

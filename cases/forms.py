@@ -30,7 +30,7 @@ from cases.models import (
 )
 from cases.selectors import account_member_emails
 from cases.services import member_email_check
-from cases.validators import clean_short_description, parse_cc_list
+from cases.validators import MAX_CC_TEXT_LENGTH, clean_short_description, parse_cc_list
 
 
 class CaseEditForm(forms.Form):
@@ -38,7 +38,8 @@ class CaseEditForm(forms.Form):
     cc_list = forms.CharField(
         label=gettext_lazy("CC list"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        # The browser's bound; the server's is parse_cc_list's, with its own message.
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_CC_TEXT_LENGTH}),
     )
     short_description = forms.CharField(
         label=gettext_lazy("Short description"),

@@ -30,6 +30,8 @@ from django.utils.functional import Promise
 from django.utils.translation import get_supported_language_variant, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from background.mail import validate_sendable_address
+
 CASE_ID_MIN = 1_000_000_000
 CASE_ID_MAX = 9_999_999_999
 MAX_CC = 10
@@ -98,7 +100,10 @@ class UserManager(DjangoUserManager):
 
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
-    email = models.EmailField(_("e-mail address"), unique=True)
+    # Only addresses a mail server can be given (the admin's forms, createsuperuser).
+    email = models.EmailField(
+        _("e-mail address"), unique=True, validators=[validate_sendable_address]
+    )
     # The language of the user's e-mails, kept from their last choice on the site;
     # blank: the site default (LANGUAGE_CODE).
     language = models.CharField(
@@ -511,7 +516,7 @@ class Case(models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=CaseState.choices, default=CaseState.OPEN
     )
-    primary_email = models.EmailField(_("primary e-mail"))
+    primary_email = models.EmailField(_("primary e-mail"), validators=[validate_sendable_address])
     cc_list = models.JSONField(_("CC list"), default=list, blank=True)
     short_description = models.CharField(_("short description"), max_length=SHORT_DESCRIPTION_MAX)
     support_team = models.ForeignKey(

@@ -42,6 +42,11 @@ from the index alone on both (see `benchmarks/README.md`, "Full-text search").
 The owner's e-mail is stored as one more term, `@` + the address (no ordinary term
 starts with `@`), for the agents' search: exact and prefix matches by the index.
 
+**The index's bounds.** Each text (a message, a description) gives at most its
+first MAX_TERMS_PER_TEXT terms, in the order they appear; a text adds none once
+its case holds MAX_TERMS_PER_CASE (`case_terms`; posting a message follows the
+same rule). Words past a bound are not found; the snippets still show them.
+
 `CaseSearchEntry` keeps the raw text (one row per message, one for the
 description): the snippets are cut from it, and the terms are rebuilt from it.
 
@@ -85,6 +90,11 @@ MAX_TERMS = 8
 SMALL_SET = 2000  # matching cases read into a list of ids (see `match_q`)
 MAX_TERM_LENGTH = CaseSearchTerm.TERM_LENGTH
 MAX_RUN = 4  # parts of a chunk joined into one term, at most
+# The index's bounds (rows of `CaseSearchTerm`): a text gives its first terms, and
+# a case stops taking a new text's once it holds this many. A 20,000-character
+# message of odd words once gave 21,000 rows; a page of prose gives a few hundred.
+MAX_TERMS_PER_TEXT = 2_000
+MAX_TERMS_PER_CASE = 20_000
 MIN_CASE_ID_PREFIX = 4
 EMAIL_MARK = "@"
 START, STOP = "\x02", "\x03"
@@ -169,35 +179,48 @@ def stem(word: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _chunk_terms(chunk: str) -> frozenset[str]:
-    # Cached: the words of a thread (and of a whole index rebuild) repeat.
+def _chunk_terms(chunk: str) -> tuple[str, ...]:
+    # Cached: the words of a thread (and of a whole index rebuild) repeat. In a
+    # fixed order (no set's): the index keeps a text's first terms (`text_terms`).
     parts = list(_PART.finditer(chunk))
-    terms: set[str] = set()
+    terms: dict[str, None] = {}
     for part in parts:
         word = part.group()
-        terms.add(stem(word))
+        terms[stem(word)] = None
         runs = _RUNS.findall(word)
         if len(runs) > 1:
-            terms.update(stem(run) for run in runs)
+            terms.update((stem(run), None) for run in runs)
     if len(parts) > 1:
         for first in range(len(parts)):
             for last in range(first + 1, min(len(parts), first + MAX_RUN)):
-                terms.add(chunk[parts[first].start() : parts[last].end()])
-        terms.add(chunk)
+                terms[chunk[parts[first].start() : parts[last].end()]] = None
+        terms[chunk] = None
         words = [part.group() for part in parts]
         if all(word.isdigit() for word in words):
-            terms.add("".join(words))
-    return frozenset(term[:MAX_TERM_LENGTH] for term in terms if term)
+            terms["".join(words)] = None
+    return tuple(dict.fromkeys(term[:MAX_TERM_LENGTH] for term in terms if term))
+
+
+def _ordered_terms(text: str) -> dict[str, None]:
+    """The terms of `text` once each, in the order they first appear."""
+    folded = fold(text)
+    terms: dict[str, None] = {}
+    for chunk in _CHUNK.findall(folded):
+        terms.update(dict.fromkeys(_chunk_terms(chunk)))
+    for digits in _SPACED_DIGITS.findall(folded):
+        terms[digits.replace(" ", "")[:MAX_TERM_LENGTH]] = None
+    return terms
 
 
 def index_terms(text: str) -> set[str]:
     """Every term a case's `text` can be found by (see the module's docstring)."""
-    folded = fold(text)
-    terms: set[str] = set()
-    terms.update(*map(_chunk_terms, _CHUNK.findall(folded)))
-    for digits in _SPACED_DIGITS.findall(folded):
-        terms.add(digits.replace(" ", "")[:MAX_TERM_LENGTH])
-    return terms
+    return set(_ordered_terms(text))
+
+
+def text_terms(text: str) -> list[str]:
+    """The terms the index keeps of one text (a message, a description): its first
+    MAX_TERMS_PER_TEXT, in the order they appear (see "The index's bounds")."""
+    return list(_ordered_terms(text))[:MAX_TERMS_PER_TEXT]
 
 
 def _query_term(chunk: str) -> str:
@@ -385,12 +408,20 @@ def filter_cases(
 
 
 def case_terms(*, description: str, email: str, texts: Iterable[str]) -> set[str]:
-    """Every term of a case: its description, its messages' texts and its owner's e-mail."""
-    terms = index_terms(description)
-    for text in texts:
-        terms |= index_terms(text)
+    """Every term of a case: its description, its owner's e-mail and its messages'
+    texts, in that order, within the index's bounds: each text's first terms
+    (`text_terms`), and no text's once the case holds MAX_TERMS_PER_CASE.
+
+    Posting a message follows the same rule (`cases.search_index`), so a rebuild
+    finds the terms the posts wrote.
+    """
+    terms = set(text_terms(description))
     if email:
         terms.add((EMAIL_MARK + email.lower())[:MAX_TERM_LENGTH])
+    for text in texts:
+        if len(terms) >= MAX_TERMS_PER_CASE:
+            break
+        terms.update(text_terms(text))
     return terms
 
 

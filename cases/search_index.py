@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from cases.models import Case, CaseSearchEntry, CaseSearchTerm
-from cases.search import case_terms, entry_text
+from cases.search import MAX_TERMS_PER_CASE, case_terms, entry_text, text_terms
 
 
 def case_search_index_new(*, case: Case) -> None:
@@ -70,7 +70,9 @@ def case_search_entry_add(
     text = entry_text(entry.subject, entry.body, entry.file_names)
     if account_id is None:
         raise Case.DoesNotExist(f"No case {case_id} to index a message of.")
-    _search_terms_add(case_id, account_id, case_terms(description="", email="", texts=[text]))
+    # The rule of `case_terms`: a case that holds its bound of terms takes no more.
+    if CaseSearchTerm.objects.filter(case_id=case_id).count() < MAX_TERMS_PER_CASE:
+        _search_terms_add(case_id, account_id, set(text_terms(text)))
     return entry
 
 

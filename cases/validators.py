@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from background.mail import MAX_ADDRESS_LENGTH, validate_sendable_address
 from cases.models import MAX_CC, SHORT_DESCRIPTION_MAX, canonical_email
 
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -20,6 +21,8 @@ _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 CASE_ID_DIGITS = 10
+# The longest CC list as typed: MAX_CC addresses of the longest length, a line each.
+MAX_CC_TEXT_LENGTH = MAX_CC * (MAX_ADDRESS_LENGTH + 2)
 
 
 def case_id_digits(text: str, *, shortest: int = CASE_ID_DIGITS) -> str | None:
@@ -61,14 +64,40 @@ def normalize_email(address: str) -> str:
 
 
 def parse_cc_list(raw: str | list[str]) -> list[str]:
-    """Addresses typed one per line or comma-separated → a clean, de-duplicated list."""
+    """Addresses typed one per line or comma-separated → a clean, de-duplicated list.
+
+    A list over its limit gets one error, before any address is checked (a list of
+    50,000 addresses once took seconds and a page of as many errors); each address
+    must be valid and one a mail server can be given (`validate_sendable_address`).
+    """
+    if isinstance(raw, str) and len(raw) > MAX_CC_TEXT_LENGTH:
+        raise ValidationError(
+            ngettext(
+                "The CC list is too long: it can hold at most %(max)d address.",
+                "The CC list is too long: it can hold at most %(max)d addresses.",
+                MAX_CC,
+            ),
+            code="cc_too_long",
+            params={"max": MAX_CC},
+        )
     items = raw if isinstance(raw, list) else _SEPARATORS.split(raw or "")
+    typed: dict[str, str] = {}  # once each, as first typed (addresses are case-blind)
+    for item in items:
+        if item.strip():
+            typed.setdefault(item.strip().lower(), item.strip())
+    if len(typed) > MAX_CC:
+        raise ValidationError(
+            ngettext(
+                "The CC list can hold at most %(max)d address; you entered %(count)d.",
+                "The CC list can hold at most %(max)d addresses; you entered %(count)d.",
+                MAX_CC,
+            ),
+            code="too_many_cc",
+            params={"max": MAX_CC, "count": len(typed)},
+        )
     cleaned: list[str] = []
     errors: list[ValidationError] = []
-    for item in items:
-        item = item.strip()
-        if not item:
-            continue
+    for item in typed.values():
         try:
             address = normalize_email(item)
         except ValidationError:
@@ -80,20 +109,15 @@ def parse_cc_list(raw: str | list[str]) -> list[str]:
                 )
             )
             continue
+        try:
+            validate_sendable_address(address)
+        except ValidationError as error:
+            errors.append(error)
+            continue
         if address not in cleaned:
             cleaned.append(address)
     if errors:
         raise ValidationError(errors)
-    if len(cleaned) > MAX_CC:
-        raise ValidationError(
-            ngettext(
-                "The CC list can hold at most %(max)d address; you entered %(count)d.",
-                "The CC list can hold at most %(max)d addresses; you entered %(count)d.",
-                MAX_CC,
-            ),
-            code="too_many_cc",
-            params={"max": MAX_CC, "count": len(cleaned)},
-        )
     return cleaned
 
 

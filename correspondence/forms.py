@@ -23,6 +23,7 @@ from correspondence.models import Message
 from correspondence.rules import (
     ALLOWED_EXTENSIONS,
     MAX_BODY_LENGTH,
+    CleanUpload,
     clean_body,
     clean_subject,
     max_attachment_bytes,
@@ -94,10 +95,10 @@ class ReplyForm(forms.ModelForm):
     def clean_body(self) -> str:
         return clean_body(self.cleaned_data.get("body", ""))
 
-    def clean_attachments(self) -> list[Any]:
-        files = self.cleaned_data.get("attachments") or []
-        validate_uploads(files)
-        return files
+    def clean_attachments(self) -> list[CleanUpload]:
+        # The content is read here, once, before any transaction; the service
+        # takes the verdict (`CleanUpload`) and checks only the cheap rules again.
+        return validate_uploads(self.cleaned_data.get("attachments") or [])
 
     @property
     def client_token(self) -> str | None:

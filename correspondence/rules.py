@@ -11,10 +11,11 @@ HTML page is not a PNG.
 from __future__ import annotations
 
 import os
+import struct
 import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
@@ -30,6 +31,10 @@ from correspondence.models import Message
 
 MAX_SUBJECT_LENGTH = Message._meta.get_field("subject").max_length or 200
 MAX_NAME_LENGTH = 255
+# An Office file holds a few dozen parts. Past these, a zip-based file is refused
+# unread (`_office_open_xml`): the bytes of its central directory, and its entries.
+MAX_ARCHIVE_ENTRIES = 5_000
+MAX_ARCHIVE_DIRECTORY_BYTES = 1024 * 1024
 _SNIFF_BYTES = 2048
 # What a browser would sniff as HTML/XML even in a file called .txt or .csv.
 _MARKUP_PREFIXES = (
@@ -78,8 +83,49 @@ def _is_zip(head: bytes, _file: IO[bytes]) -> bool:
     return head.startswith((b"PK\x03\x04", b"PK\x05\x06"))
 
 
+# A zip's end record (`zipfile` looks for it the same way): its signature, the
+# entries and the central directory's size; and the Zip64 locator before it.
+_END_RECORD = b"PK\x05\x06"
+_END_RECORD_SIZE = 22
+_LARGEST_COMMENT = 65_535
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_LOCATOR_SIZE = 20
+_ZIP64_RECORD = b"PK\x06\x06"
+_ZIP64_RECORD_SIZE = 56
+
+
+def _archive_directory(file: IO[bytes]) -> tuple[int, int] | None:
+    """How many entries a zip declares and its central directory's size in bytes,
+    read from its end record alone (no entry is read); None when it has none."""
+    file.seek(0, os.SEEK_END)
+    size = file.tell()
+    tail_size = min(size, _END_RECORD_SIZE + _LARGEST_COMMENT)
+    file.seek(size - tail_size)
+    tail = file.read(tail_size)
+    at = tail.rfind(_END_RECORD)
+    if at < 0 or len(tail) - at < _END_RECORD_SIZE:
+        return None
+    entries, directory_size = struct.unpack("<HI", tail[at + 10 : at + 16])
+    record_at = size - tail_size + at
+    locator_at = record_at - _ZIP64_LOCATOR_SIZE
+    if locator_at >= 0:
+        file.seek(locator_at)
+        if file.read(4) == _ZIP64_LOCATOR:
+            # Zip64: `zipfile` reads the counts from the record just before the locator.
+            file.seek(max(locator_at - _ZIP64_RECORD_SIZE, 0))
+            record = file.read(_ZIP64_RECORD_SIZE)
+            if len(record) < _ZIP64_RECORD_SIZE or not record.startswith(_ZIP64_RECORD):
+                return None
+            entries, directory_size = struct.unpack("<QQ", record[32:48])
+    return entries, directory_size
+
+
 def _office_open_xml(folder: str) -> Callable[[bytes, IO[bytes]], bool]:
-    """An .xlsx/.docx is a zip holding [Content_Types].xml and its `folder`."""
+    """An .xlsx/.docx is a zip holding [Content_Types].xml and its `folder`.
+
+    Its entries are listed only after `validate_upload` found few enough
+    (`archive_is_small`): listing costs time per entry.
+    """
 
     def check(head: bytes, file: IO[bytes]) -> bool:
         if not head.startswith(b"PK\x03\x04"):
@@ -95,6 +141,23 @@ def _office_open_xml(folder: str) -> Callable[[bytes, IO[bytes]], bool]:
         return "[Content_Types].xml" in names and any(n.startswith(folder) for n in names)
 
     return check
+
+
+def archive_is_small(file: IO[bytes]) -> bool:
+    """Whether a zip-based file declares few enough entries to be listed: at most
+    MAX_ARCHIVE_ENTRIES, in a central directory of at most MAX_ARCHIVE_DIRECTORY_BYTES
+    (`zipfile` reads the directory by its size). 115,000 empty entries once took
+    seconds a file, twice, the second time inside the write's transaction."""
+    try:
+        directory = _archive_directory(file)
+    except OSError:
+        return False
+    finally:
+        file.seek(0)
+    if directory is None:
+        return True  # no end record: not a zip, which the content check says
+    entries, directory_size = directory
+    return entries <= MAX_ARCHIVE_ENTRIES and directory_size <= MAX_ARCHIVE_DIRECTORY_BYTES
 
 
 def _is_text(head: bytes, file: IO[bytes]) -> bool:
@@ -114,6 +177,7 @@ class FileType:
     content_type: str
     label: Any
     looks_right: Callable[[bytes, IO[bytes]], bool]
+    archive: bool = False  # zip-based: its entries are counted first (`archive_is_small`)
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -127,11 +191,11 @@ ALLOWED_TYPES: dict[str, FileType] = {
     "gif": FileType("image/gif", "GIF", _is_gif),
     "txt": FileType("text/plain", gettext_lazy("text"), _is_text),
     "csv": FileType("text/csv", "CSV", _is_text),
-    "xlsx": FileType(_XLSX, "Excel", _office_open_xml("xl/")),
+    "xlsx": FileType(_XLSX, "Excel", _office_open_xml("xl/"), archive=True),
     "xls": FileType("application/vnd.ms-excel", "Excel", _is_ole),
-    "docx": FileType(_DOCX, "Word", _office_open_xml("word/")),
+    "docx": FileType(_DOCX, "Word", _office_open_xml("word/"), archive=True),
     "doc": FileType("application/msword", "Word", _is_ole),
-    "zip": FileType("application/zip", "ZIP", _is_zip),
+    "zip": FileType("application/zip", "ZIP", _is_zip, archive=True),
 }
 ALLOWED_EXTENSIONS = tuple(ALLOWED_TYPES)
 
@@ -174,11 +238,18 @@ def clean_subject(raw: str) -> str:
 
 @dataclass(frozen=True)
 class CleanUpload:
-    """What the service stores about an accepted file."""
+    """An accepted file: what the service stores about it, and the file.
+
+    The verdict of the one reading of its content (`validate_upload`, in the form's
+    validation, before any transaction): given a CleanUpload, the rules check again
+    only what costs nothing (count, name, size, type), so the service, inside its
+    transaction, never reads a file twice.
+    """
 
     name: str
     size: int
     content_type: str
+    file: Any = field(default=None, compare=False, repr=False)
 
 
 def max_attachment_bytes() -> int:
@@ -223,7 +294,14 @@ def _read_head(file: Any) -> bytes:
 
 
 def validate_upload(file: Any) -> CleanUpload:
-    """Check one uploaded file against every rule; raise a friendly ValidationError."""
+    """Check one uploaded file against every rule; raise a friendly ValidationError.
+
+    A CleanUpload (a file this function accepted before) gets the cheap rules again,
+    not the reading of its content.
+    """
+    checked = isinstance(file, CleanUpload)
+    if checked:
+        file = file.file
     name = clean_file_name(getattr(file, "name", "") or "")
     size = file.size
     if not size:
@@ -244,7 +322,16 @@ def validate_upload(file: Any) -> CleanUpload:
             code="bad_type",
             params={"name": name, "types": allowed_extensions_display()},
         )
-    if not file_type.looks_right(_read_head(file), file):
+    if not checked and file_type.archive and not archive_is_small(file):
+        raise ValidationError(
+            _(
+                "“%(name)s” holds too many files or parts to be checked (at most %(max)s). "
+                "Split it into smaller archives."
+            ),
+            code="too_many_entries",
+            params={"name": name, "max": number_format(MAX_ARCHIVE_ENTRIES, force_grouping=True)},
+        )
+    if not checked and not file_type.looks_right(_read_head(file), file):
         raise ValidationError(
             _(
                 "“%(name)s” does not contain what its name says (a %(label)s file). "
@@ -253,7 +340,7 @@ def validate_upload(file: Any) -> CleanUpload:
             code="bad_content",
             params={"name": name, "label": file_type.label},
         )
-    return CleanUpload(name=name, size=size, content_type=file_type.content_type)
+    return CleanUpload(name=name, size=size, content_type=file_type.content_type, file=file)
 
 
 def validate_uploads(files: Sequence[Any]) -> list[CleanUpload]:

@@ -81,7 +81,10 @@ def _write_message(
     client_token: str | None,
     written: list[str],
 ) -> Message:
-    """Create the message and its attachments; record each stored name in `written`."""
+    """Create the message and its attachments; record each stored name in `written`.
+
+    `files` were checked before the transaction (`CleanUpload`s): here only the
+    rules that read no content run again."""
     uploads = validate_uploads(files)
     body = clean_body(body)
     # A reply without a subject says what it answers, as a mail client would.
@@ -96,7 +99,8 @@ def _write_message(
         client_token=client_token or None,
     )
     storage = _storage()
-    for file, upload in zip(files, uploads, strict=True):
+    for upload in uploads:
+        file = upload.file
         token = new_token()
         file.seek(0)
         name = attachment_path(Attachment(token=token), upload.name)
@@ -182,6 +186,9 @@ def message_post(
         # A support message is the admin's; a seller (or view-only staff) never sends one.
         raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
     event = _event_for(direction, needs_action, not_solved)
+    # The files' content is read here (or was, by the form), never inside the
+    # transaction: a long check there would hold the write lock (SQLite).
+    files = validate_uploads(files)
     try:
         with files_removed_on_failure() as written, transaction.atomic():
             # The case is locked before the token is checked, so the same form sent
@@ -231,6 +238,7 @@ def case_open(
     Only an authorized user of `account` may (PermissionDenied).
     """
     check_member(author, account.pk)
+    files = validate_uploads(files)  # before the transaction, as in message_post
     try:
         with files_removed_on_failure() as written, transaction.atomic():
             _check_token(client_token)

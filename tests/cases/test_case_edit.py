@@ -252,3 +252,28 @@ def test_keeping_an_owner_who_left_is_refused_beside_the_field(seller_client, ca
     case.refresh_from_db()
     assert case.primary_email == "leaver@example.com"
     assert not CaseHistory.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "cc_list",
+    [
+        "a," * 50_000,  # 100 KB: once 11.6 s and a page of 50,000 errors
+        ", ".join(f"cc{n}@example.com" for n in range(5_000)),
+        "\n".join(f"bad-{n}" for n in range(11)),
+    ],
+)
+def test_a_long_cc_list_gets_one_error_at_once(seller_client, case, cc_list):
+    """Issue 23.5: the list is not checked address by address past its limit."""
+    import time
+
+    started = time.perf_counter()
+    response = edit(seller_client, case, cc_list=cc_list)
+    elapsed = time.perf_counter() - started
+
+    assert response.status_code == 200
+    text = unescape(response.text)
+    assert "The CC list is too long" in text or "at most 10 addresses" in text
+    assert "is not a valid e-mail address" not in text
+    assert elapsed < 3, elapsed  # was 11.6 s
+    case.refresh_from_db()
+    assert case.cc_list == ["boss@example.com"]

@@ -409,6 +409,68 @@ def test_only_panels_of_few_possible_values_are_cached(seller, query, cached):
     assert bool(key) is cached
 
 
+@pytest.mark.parametrize(
+    ("query", "cached"),
+    [
+        ("mine=x", False),
+        ("cc=true", False),
+        ("opened_by_me=0", False),
+        ("mine=1&mine=", False),
+        ("per_page=25&per_page=50", False),
+        ("state=open&state=open&mine=1&mine=1", True),
+        ("q=&created_from=&created_to=&email=&per_page=25", True),
+    ],
+)
+def test_a_panel_is_cached_only_for_the_values_it_offers(seller, query, cached):
+    from django.http import QueryDict
+
+    from cases.selectors import case_log
+
+    key = case_log(user=seller, params=QueryDict(query)).filterset.panel_key
+    assert bool(key) is cached
+
+
+def test_odd_values_do_not_grow_the_filter_panel_cache(seller_client, mixed, settings):
+    """Issue 23.3: `?mine=<random>` (or `cc=`, `opened_by_me=`, a state repeated) wrote
+    one cache entry per request. The keys are a fixed set, whatever is asked."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "odd-filter-values",
+        }
+    }
+    cache = caches["default"]
+    cache.clear()
+
+    def keys() -> int:
+        return len(cache._cache)  # type: ignore[attr-defined]  # LocMemCache's store
+
+    assert seller_client.get(URL, {"mine": "1"}).status_code == 200
+    baseline = keys()
+    assert baseline >= 1  # the panel of a fixed value is cached
+    for n in range(40):
+        for query in (
+            {"mine": f"x{n}"},
+            {"cc": f"x{n}"},
+            {"opened_by_me": f"x{n}"},
+            {"state": ["open"] * (n + 2)},
+            {"state": ["open", "resolved"] * (n + 1), "mine": ["1"] * (n + 1)},
+        ):
+            response = seller_client.get(URL, query)
+            assert response.status_code == 200
+    # Repeated states are one panel (cached once each); odd values are rendered afresh.
+    assert keys() <= baseline + 2
+    # The page still shows what was asked, and filters as before (a check box's
+    # odd value counts as ticked, as the browser's own "on" does).
+    response = seller_client.get(URL, {"state": ["resolved"] * 5})
+    assert re.search(r'<input[^>]*value="resolved"[^>]*\bchecked\b', _filter_panel(response.text))
+    odd = seller_client.get(URL, {"mine": "zz"})
+    assert listed_ids(odd) == listed_ids(seller_client.get(URL, {"mine": "1"}))
+    assert re.search(r'<input[^>]*name="mine"[^>]*\bchecked\b', _filter_panel(odd.text))
+
+
 def test_a_search_that_finds_nothing_says_so_and_how_to_search(seller_client, mixed):
     response = seller_client.get(URL, {"q": "zzzz <b>"})
     assert "No case matches “zzzz &lt;b&gt;”." in response.text

@@ -296,3 +296,63 @@ def test_one_parser_reads_a_typed_case_id(typed, expected):
     from cases.validators import parse_case_id
 
     assert parse_case_id(typed) == expected
+
+
+def _odd_words(count: int, start: int = 0) -> str:
+    """Distinct words of letters only (no stem merges them): `qa`, `qb`, … `qaab`…"""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+
+    def word(n: int) -> str:
+        out = ""
+        while True:
+            out = letters[n % 26] + out
+            n //= 26
+            if not n:
+                return "zq" + out
+
+    return " ".join(word(n) for n in range(start, start + count))
+
+
+def test_a_long_message_gives_a_bounded_number_of_index_rows(seller_client, account, seller):
+    """Issue 23.5: one 20,000-character message gave ~21,000 index rows. A text gives
+    its first MAX_TERMS_PER_TEXT terms; the words within the bound are found."""
+    from cases.models import CaseSearchTerm
+    from cases.search import MAX_TERMS_PER_TEXT
+    from correspondence.rules import MAX_BODY_LENGTH
+
+    body = _odd_words(4_000)[:MAX_BODY_LENGTH]
+    case = open_case(account, seller, "Odd words", body)
+
+    rows = CaseSearchTerm.objects.filter(case=case).count()
+    assert rows <= MAX_TERMS_PER_TEXT + 10  # the message, its subject, the owner's address
+    first_word, later_word = body.split()[0], body.split()[-2]  # [-1] is cut short
+    assert listed_ids(seller_client.get(URL, {"q": first_word})) == [case.id]
+    assert listed_ids(seller_client.get(URL, {"q": body.split()[MAX_TERMS_PER_TEXT - 20]})) == [
+        case.id
+    ]
+    assert listed_ids(seller_client.get(URL, {"q": later_word})) == []
+
+
+def test_a_case_stops_taking_terms_at_its_bound_and_a_rebuild_agrees(
+    seller_client, account, seller, monkeypatch
+):
+    from cases import search, search_index
+    from cases.models import CaseSearchTerm
+
+    monkeypatch.setattr(search, "MAX_TERMS_PER_CASE", 300)
+    monkeypatch.setattr(search_index, "MAX_TERMS_PER_CASE", 300)
+    case = open_case(account, seller, "Bounded", _odd_words(200))
+    for n in range(1, 5):
+        message_post(case=case, author=seller, direction="seller", body=_odd_words(200, n * 200))
+
+    def terms() -> set[str]:
+        return set(CaseSearchTerm.objects.filter(case=case).values_list("term", flat=True))
+
+    posted = terms()
+    # The first two messages are in (the case held under 300 terms before each; some
+    # words share a stem), the rest is not.
+    assert 300 <= len(posted) < 300 + 200 + 10
+    assert listed_ids(seller_client.get(URL, {"q": _odd_words(1, 250)})) == [case.id]
+    assert listed_ids(seller_client.get(URL, {"q": _odd_words(1, 950)})) == []
+    search_index.case_search_terms_refresh(case_ids=[case.id])
+    assert terms() == posted

@@ -113,3 +113,76 @@ def test_the_service_refuses_an_outsider(case, outsider):
     with pytest.raises(Http404):
         message_post(case=case, author=outsider, direction="seller", body="Hi")
     assert not Message.objects.exists()
+
+
+def many_entries(count: int, *, office: str = "") -> bytes:
+    """A zip of `count` empty entries (an Office file's two parts first, if `office`)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        if office:
+            archive.writestr("[Content_Types].xml", "<x/>")
+            archive.writestr(f"{office}/workbook.xml", "<x/>")
+        for n in range(count):
+            archive.writestr(f"e{n}", b"")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "office"), [("sheet.xlsx", "xl"), ("letter.docx", "word"), ("bundle.zip", "")]
+)
+def test_a_zip_of_too_many_entries_is_refused_unlisted(name, office, monkeypatch):
+    """Issue 23.5: 115,000 empty entries took seconds a file, listed twice, once in the
+    write's transaction. The end record's count is read; the entries are not."""
+    import zipfile
+
+    from correspondence.rules import MAX_ARCHIVE_ENTRIES
+
+    content = many_entries(MAX_ARCHIVE_ENTRIES + 1, office=office)
+    listed = []
+    monkeypatch.setattr(zipfile.ZipFile, "namelist", lambda self: listed.append(self) or [])
+    with pytest.raises(ValidationError, match="too many files or parts"):
+        validate_upload(upload(name, content))
+    assert listed == []
+
+
+def test_a_zip_at_the_limit_is_accepted():
+    from correspondence.rules import MAX_ARCHIVE_ENTRIES
+
+    content = many_entries(MAX_ARCHIVE_ENTRIES - 2, office="xl")
+    assert validate_upload(upload("sheet.xlsx", content)).content_type.endswith(".sheet")
+
+
+def test_a_reply_reads_its_files_once_and_outside_the_transaction(
+    transactional_db, account, seller, on_disk, monkeypatch
+):
+    """The form reads the content; the service takes its verdict and, inside its
+    transaction, checks only what costs nothing."""
+    import zipfile
+
+    from django.db import connection
+    from django.test import Client
+
+    case = make_case(account, owner=seller, state=CaseState.ANSWERED)
+    opened: list[bool] = []
+    real_init = zipfile.ZipFile.__init__
+
+    def counting_init(self, *args, **kwargs):
+        opened.append(connection.in_atomic_block)
+        real_init(self, *args, **kwargs)
+
+    client = Client()
+    client.force_login(seller)
+    files = [
+        upload(f"sheet{n}.xlsx", zip_bytes(["[Content_Types].xml", "xl/workbook.xml"]))
+        for n in range(3)
+    ]
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", counting_init)
+    response = client.post(f"/cases/{case.id}/reply/", {"body": "Sheets", "attachments": files})
+
+    assert response.status_code == 302
+    assert Message.objects.get().attachments.count() == 3
+    assert opened == [False, False, False]
+    assert len(on_disk()) == 3

@@ -247,3 +247,60 @@ def test_the_language_cookie_is_httponly_samesite_and_secure_in_production(selle
         assert cookie["httponly"] is True
         assert cookie["samesite"] == "Lax"
         assert cookie["secure"] is True
+
+
+def _multipart_reply(client: Client, case, file_name: str):
+    """A reply posted as a browser would, with `file_name` as typed (the test client
+    would shorten it)."""
+    boundary = "caselogBoundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\nSee file\r\n'
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="attachments"; filename="{file_name}"\r\n'
+        f"Content-Type: text/plain\r\n\r\nOrder 123\r\n--{boundary}--\r\n"
+    ).encode()
+    return client.post(
+        f"/cases/{case.id}/reply/",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        follow=True,
+    )
+
+
+@pytest.mark.parametrize("file_name", ["a" * 4_000 + ".txt", "é" * 600 + ".txt"])
+def test_a_file_name_over_the_parts_header_limit_says_why(seller_client, case, file_name):
+    """Issue 23.5: Django refuses a part whose headers pass 1 KB (MultiPartParserError);
+    the seller got a bare 400 page. They get the form again, with the reason."""
+    response = _multipart_reply(seller_client, case, file_name)
+    assert response.redirect_chain == [(f"/cases/{case.id}/", 302)]
+    assert "a file name is too long" in response.text
+    assert "at most 255 characters" in response.text
+    assert not Message.objects.exists()
+
+
+def test_a_damaged_form_without_a_form_page_gets_the_reason_on_the_400_page(client):
+    boundary = "b"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="username"; '
+        f'filename="{"x" * 2_000}"\r\n\r\nx\r\n--{boundary}--\r\n'
+    ).encode()
+    response = client.generic(
+        "POST",
+        "/accounts/login/",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 400
+    assert "a file name is too long" in response.text
+
+
+def test_a_long_file_name_under_the_header_limit_is_kept_to_255_characters(seller_client, case):
+    """Django shortens a longer name to 255 characters, its extension kept; the rules
+    accept that (MAX_NAME_LENGTH) and refuse anything longer that skips the parser."""
+    from correspondence.models import Attachment
+
+    response = _multipart_reply(seller_client, case, "a" * 600 + ".txt")
+    assert response.redirect_chain == [(f"/cases/{case.id}/", 302)]
+    (attachment,) = Attachment.objects.all()
+    assert len(attachment.original_name) == 255
+    assert attachment.original_name.endswith(".txt")
