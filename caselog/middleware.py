@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -134,6 +134,45 @@ class RequestTooLargeMiddleware:
                 _discard_body(request, 2 * limit)
                 return _too_large_response(request, error)
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user reads the site in their saved language (`User.language`) on
+    every device: the one preference the header's switcher and the profile set, and
+    the one their e-mails follow. LocaleMiddleware chose from the cookie or the
+    browser before the user was known; this overrides that choice once the user is,
+    and keeps the device's cookie in step, so the pages after a logout stay in it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        code = saved_language(getattr(request, "user", None))
+        if code:
+            translation.activate(code)
+            request.LANGUAGE_CODE = code
+        response = self.get_response(request)
+        # Read again: the request may have changed it (the switcher, the profile).
+        code = saved_language(getattr(request, "user", None))
+        if code and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != code:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                code,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+def saved_language(user: object) -> str:
+    """The signed-in user's saved language, or "" (anonymous, or none saved yet)."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    return str(getattr(user, "language", "") or "")
 
 
 class UserTimeZoneMiddleware:
