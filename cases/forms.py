@@ -209,10 +209,23 @@ class PasswordChangeForm(NewPasswordErrorsUnderIt, auth_forms.PasswordChangeForm
     """The signed-in user's password change form."""
 
 
+class SelectExcept(forms.Select):
+    """A <select> whose options in `disabled_values` are shown but cannot be chosen."""
+
+    disabled_values: frozenset[str] = frozenset()
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if option["value"] in self.disabled_values:
+            option["attrs"]["disabled"] = True
+            option["selected"] = False  # the list falls back on "Choose…"
+        return option
+
+
 class HandOffForm(forms.Form):
     from_email = forms.ChoiceField(label=gettext_lazy("Hand off the cases of"))
     # An e-mail field, not a choice: a forged address gets the service's clear refusal.
-    to_email = forms.EmailField(label=gettext_lazy("To"), widget=forms.Select)
+    to_email = forms.EmailField(label=gettext_lazy("To"), widget=SelectExcept)
 
     def __init__(
         self,
@@ -234,10 +247,13 @@ class HandOffForm(forms.Form):
             + [(e, former_label % {"email": e}) for e in former]
             + [(e, copied_label % {"email": e}) for e in copied]
         )
-        # Never the "from" person among the "to" choices: here once "from" is sent
-        # (the form shown again), at once in the browser (static/js/hand-off.js).
-        chosen = self.data.get(self.add_prefix("from_email")) if self.is_bound else None
-        self.fields["to_email"].widget.choices = [choose] + [(e, e) for e in members if e != chosen]
+        # The "from" person cannot be chosen in "To": disabled there once "from" is
+        # sent (the form shown again), at once in the browser as "from" changes
+        # (static/js/hand-off.js), and refused by clean() whatever is posted.
+        to = cast(SelectExcept, self.fields["to_email"].widget)
+        to.choices = [choose] + [(e, e) for e in members]
+        if self.is_bound:
+            to.disabled_values = frozenset({self.data.get(self.add_prefix("from_email"), "")})
         # EmailField gives its widget maxlength, which a <select> must not have (HTML).
         self.fields["to_email"].widget.attrs.pop("maxlength", None)
         self.fields["to_email"].help_text = _("Another authorized user of this account.")

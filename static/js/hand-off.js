@@ -1,6 +1,6 @@
 // The team page's hand-off: the person chosen in "Hand off the cases of" is not
 // offered in "To". Without JavaScript the server refuses the same person twice,
-// under "To", and leaves them out of "To" when it shows the form again.
+// under "To", and disables them in "To" when it shows the form again.
 document.addEventListener("DOMContentLoaded", () => {
   const from = document.querySelector(".handoff-form select[name=from_email]");
   const to = document.querySelector(".handoff-form select[name=to_email]");
