@@ -5,14 +5,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from caselog.auth import LoginForm
-from cases.forms import PasswordResetForm
+from cases.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path(
         "password_change/",
         auth_views.PasswordChangeView.as_view(
-            template_name="registration/account_password_change.html"
+            template_name="registration/account_password_change.html",
+            form_class=PasswordChangeForm,
         ),
         name="password_change",
     ),
@@ -43,7 +44,8 @@ urlpatterns = [
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/account_password_reset_confirm.html"
+            template_name="registration/account_password_reset_confirm.html",
+            form_class=SetPasswordForm,
         ),
         name="password_reset_confirm",
     ),

@@ -30,7 +30,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -266,3 +266,42 @@ def user_zone(user: object) -> zoneinfo.ZoneInfo | None:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+class UserLanguageMiddleware:
+    """A signed-in user reads the site in their saved language (`User.language`) on
+    every device: the one preference the header's switcher and the profile set, and
+    the one their e-mails follow. LocaleMiddleware chose from the cookie or the
+    browser before the user was known; this overrides that choice once the user is,
+    and keeps the device's cookie in step, so the pages after a logout stay in it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        code = saved_language(getattr(request, "user", None))
+        if code:
+            translation.activate(code)
+            request.LANGUAGE_CODE = code
+        response = self.get_response(request)
+        # Read again: the request may have changed it (the switcher, the profile).
+        code = saved_language(getattr(request, "user", None))
+        if code and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != code:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                code,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+def saved_language(user: object) -> str:
+    """The signed-in user's saved language, or "" (anonymous, or none saved yet)."""
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    return str(getattr(user, "language", "") or "")

@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "caselog.middleware.PrivatePagesMiddleware",
+    "caselog.middleware.UserLanguageMiddleware",
     "caselog.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "caselog.middleware.RequestTooLargeMiddleware",

@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 from django.db.models.sql.constants import MULTI
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from cases.models import Case, CaseState
@@ -268,13 +269,16 @@ def csv_export_response(
         convention = conventions_for(translation.get_language())
         labels = {value: str(label) for value, label in CaseState.choices}
         header = export_header(getattr(tz, "key", None) or str(tz))
+        # Translators: the CSV export's file name (ASCII, no spaces); keep %(date)s.
+        filename = _("case-log-%(date)s.csv") % {
+            "date": timezone.localdate(timezone=tz).isoformat()
+        }
     rows = export_rows(queryset, labels, tz, convention.date)
-    filename = f"case-log-{timezone.localdate(timezone=tz).isoformat()}.csv"
     response = StreamingHttpResponse(
         csv_lines(header, rows, convention.delimiter),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

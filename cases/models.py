@@ -152,12 +152,20 @@ class User(AbstractUser):
 
 @receiver(user_logged_in)
 def _remember_language_on_login(sender, request, user, **kwargs) -> None:
-    """Logging in keeps the language the site was just shown in (cookie or browser),
-    as LocaleMiddleware chose it for this request; a login outside a real request
-    (a shell, a test's force_login) changes nothing."""
-    code = getattr(request, "LANGUAGE_CODE", None)
-    if code and isinstance(user, User):
-        user.remember_language(code)
+    """The user's language is one preference across devices. Logging in from a
+    device whose language was chosen (the language cookie: the header's switcher, or
+    this device's last signed-in page) saves that choice; a browser's languages
+    alone change a saved preference no more than they override it once signed in
+    (caselog.middleware.UserLanguageMiddleware), and are kept only when none is
+    saved yet. A login outside a real request (a shell, a test's force_login)
+    changes nothing."""
+    if not isinstance(user, User) or request is None:
+        return
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen:
+        user.remember_language(chosen)
+    if not user.language:
+        user.remember_language(getattr(request, "LANGUAGE_CODE", None))
 
 
 class SellerAccount(models.Model):

@@ -571,19 +571,22 @@ def cases_hand_off(
     )
 
 
-def user_set_preferences(*, user: User, language: str, time_zone: str) -> list[str]:
-    """Keep the user's language (site and e-mails) and time zone; returns the
-    names of the fields that changed. Unknown values are refused, nothing saved."""
-    if language not in dict(settings.LANGUAGES):
+def user_set_preferences(
+    *, user: User, language: str | None = None, time_zone: str | None = None
+) -> list[str]:
+    """Keep the user's language (site and e-mails) and time zone, each only when
+    given (None: leave it as it is); returns the names of the fields that changed.
+    Unknown values are refused, nothing saved."""
+    if language is not None and language not in dict(settings.LANGUAGES):
         raise ValidationError(_("Choose a language from the list."), code="invalid_language")
-    validate_time_zone(time_zone)
+    if time_zone is not None:
+        validate_time_zone(time_zone)
+    wanted = {"language": language, "time_zone": time_zone}
     changed = [
-        name
-        for name, value in (("language", language), ("time_zone", time_zone))
-        if getattr(user, name) != value
+        name for name, value in wanted.items() if value is not None and getattr(user, name) != value
     ]
     for name in changed:
-        setattr(user, name, {"language": language, "time_zone": time_zone}[name])
+        setattr(user, name, wanted[name])
     if changed:
         user.save(update_fields=changed)
     return changed

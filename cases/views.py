@@ -131,23 +131,15 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            user_set_preferences(user=request.user, **form.cleaned_data)
+            user_set_preferences(user=request.user, **form.changes())
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            translation.activate(form.cleaned_data["language"])
+            # The confirmation in the language just chosen; UserLanguageMiddleware
+            # sets this device's cookie to it, as the header's switcher does.
+            translation.activate(request.user.language or translation.get_language())
             messages.success(request, _("Your preferences were saved."))
-            response = redirect("profile")
-            # The site follows the language at once, as the header's switcher does.
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                form.cleaned_data["language"],
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            )
-            return response
+            return redirect("profile")
     return render(request, "registration/profile.html", {"form": form})
 
 

@@ -38,10 +38,10 @@ from cases.export import csv_export_response
 from cases.forms import ClearEscalationForm, TransferForm
 from cases.models import Case, CaseEvent
 from cases.search import filter_cases
+from cases.selectors import recipient_language
 from cases.services import CaseStateError, case_clear_escalation, case_transition
 from correspondence.forms import SupportReplyForm, reply_post
 from correspondence.models import Attachment, Message, SavedReply
-from correspondence.notifications import recipient_language
 from correspondence.selectors import attachments_for_support
 from correspondence.services import DuplicateSubmissionError
 from correspondence.views import attachment_response

@@ -2,8 +2,12 @@
 
 Support hears about new cases and seller replies at CASELOG_SUPPORT_EMAIL, in the
 site's language; the seller (primary e-mail, CC list copied) hears about what
-support did, from the no-reply DEFAULT_FROM_EMAIL, in the language the owner last
-chose on the site (`User.language`; the site default otherwise). Every mail
+support did, from the no-reply DEFAULT_FROM_EMAIL. An e-mail to a user is written
+in the language and time zone that user saved (`cases.selectors.recipients_preferences`,
+the one rule for every e-mail): the owner's mail copies the CC addresses that read
+as the owner does, and the CC addresses that are users reading another language or
+zone get their own copy in it. A CC address that is no user's has saved nothing:
+it is copied on the owner's mail, in the owner's language. Every mail
 carries the case ID, its subject and the absolute case URL, and says that replies
 to it are not read. Sending is not done here: `EmailMessage.send()` queues the
 mail as a task (`background.mail`), and the worker delivers it.
@@ -19,7 +23,6 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,8 +30,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cases.models import Case, CaseEvent, available_time_zones
+from cases.models import Case, CaseEvent
 from cases.notices import ESCALATED, NEW_OWNER, REMINDER
+from cases.selectors import (
+    Preferences,
+    recipient_preferences,
+    recipients_preferences,
+    site_preferences,
+)
 from correspondence.models import Message
 
 logger = logging.getLogger(__name__)
@@ -109,71 +118,78 @@ def _compose(
     )
 
 
-def recipient_language(email: str) -> str:
-    """The language the user with this e-mail chose on the site, else the site default."""
-    return recipient_preferences(email)[0]
+def seller_mail_groups(case: Case) -> list[tuple[Preferences, list[str], list[str]]]:
+    """(preferences, to, cc) of each mail a seller event sends: the owner's, copying
+    the CC addresses that read as the owner does or are no user's; then one per
+    other (language, zone) of the CC list's users, addressed to them."""
+    owner = case.primary_email
+    saved = recipients_preferences([owner, *case.cc_list])
+    owners = saved.get(owner, site_preferences())
+    groups: dict[Preferences, list[str]] = {}
+    for address in case.cc_list:
+        if address != owner:
+            groups.setdefault(saved.get(address, owners), []).append(address)
+    mails = [(owners, [owner], groups.pop(owners, []))]
+    mails += [(preferences, addresses, []) for preferences, addresses in groups.items()]
+    return mails
 
 
-def recipient_preferences(email: str) -> tuple[str, str]:
-    """(language, time zone) the user with this e-mail chose on the site, else the
-    site's defaults (an unknown zone falls back to the site's too)."""
-    chosen = (
-        get_user_model()
-        .objects.filter(email__iexact=email)
-        .values_list("language", "time_zone")
-        .first()
-    ) or ("", "")
-    language, zone = chosen
-    if zone not in available_time_zones():
-        zone = settings.TIME_ZONE
-    return language or settings.LANGUAGE_CODE, zone
-
-
-def _compose_for(audience: str, case: Case, event: str, message: Message | None) -> EmailMessage:
+def _compose_for(
+    audience: str, case: Case, event: str, message: Message | None
+) -> list[EmailMessage]:
     if audience == SUPPORT:
         # The support inbox reads the site's language and zone.
         # Agents work in the admin: the link opens the case there.
         with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-            return _compose(
-                case=case,
-                headline=SUPPORT_EVENTS[event](),
-                to=[settings.CASELOG_SUPPORT_EMAIL],
-                cc=[],
-                message=message,
-                url=admin_case_url(case),
-                event=event,
-            )
-    language, zone = recipient_preferences(case.primary_email)
+            return [
+                _compose(
+                    case=case,
+                    headline=SUPPORT_EVENTS[event](),
+                    to=[settings.CASELOG_SUPPORT_EMAIL],
+                    cc=[],
+                    message=message,
+                    url=admin_case_url(case),
+                    event=event,
+                )
+            ]
     if event == NEW_OWNER:
         # Only the new owner: the CC list did not change.
+        language, zone = recipient_preferences(case.primary_email)
         with translation.override(language), timezone.override(zone):
-            return _compose(
-                case=case,
-                headline=SELLER_EVENTS[event](),
-                to=[case.primary_email],
-                cc=[],
-                message=None,
-            )
-    # One mail to the owner, the CC list copied: in the owner's language and zone.
-    # The support message's text comes along (never its files, which stay behind
-    # the access-checked case page) unless the operator turned it off.
+            return [
+                _compose(
+                    case=case,
+                    headline=SELLER_EVENTS[event](),
+                    to=[case.primary_email],
+                    cc=[],
+                    message=None,
+                )
+            ]
+    # The owner and the CC list, each in their saved language and zone. The support
+    # message's text comes along (never its files, which stay behind the
+    # access-checked case page) unless the operator turned it off.
     include = settings.CASELOG_EMAIL_INCLUDES_MESSAGE and message is not None
-    with translation.override(language), timezone.override(zone):
-        return _compose(
-            case=case,
-            headline=SELLER_EVENTS[event](),
-            to=[case.primary_email],
-            cc=list(case.cc_list),
-            message=message if include else None,
-            event=event,
-        )
+    mails = []
+    for (language, zone), to, cc in seller_mail_groups(case):
+        with translation.override(language), timezone.override(zone):
+            mails.append(
+                _compose(
+                    case=case,
+                    headline=SELLER_EVENTS[event](),
+                    to=to,
+                    cc=cc,
+                    message=message if include else None,
+                    event=event,
+                )
+            )
+    return mails
 
 
 def _notify(audience: str, case: Case, event: str, message: Message | None) -> int:
     try:
         # The default mailer queues the e-mail as a task (background/mail.py): the
         # worker sends it, and retries it while the mail server is away.
-        return _compose_for(audience, case, event, message).send()
+        return sum(mail.send() for mail in _compose_for(audience, case, event, message))
     except Exception:
         # The case and message are already saved; failing to queue the mail must
         # not turn that into an error page. The operator finds it in the log.

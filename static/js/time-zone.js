@@ -1,8 +1,11 @@
-// The profile page: offer the browser's time zone when the user has not chosen one.
-// Without JavaScript the list simply shows the saved zone (or the site's).
+// The profile page: offer the browser's time zone beside the list, never impose it.
+// The list keeps the saved zone (or the site's); "Use this zone" picks the
+// browser's, and saving is still the user's move. Without JavaScript the list
+// simply shows the saved zone.
 document.addEventListener("DOMContentLoaded", () => {
   const select = document.querySelector("select[data-browser-zone]");
-  if (!select) return;
+  const hint = document.getElementById("browser-zone-hint");
+  if (!select || !hint) return;
   let zone = "";
   try {
     zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
@@ -10,13 +13,15 @@ document.addEventListener("DOMContentLoaded", () => {
     return;
   }
   const known = Array.from(select.options).some((option) => option.value === zone);
-  if (!zone || !known) return;
-  const hint = document.getElementById("browser-zone-hint");
-  if (hint) {
-    hint.querySelector("[data-zone]").textContent = zone.replaceAll("_", " ");
-    hint.hidden = false;
-    const use = hint.querySelector("button");
-    if (use) use.addEventListener("click", () => { select.value = zone; select.focus(); });
+  if (!zone || !known || select.value === zone) return;
+  hint.querySelector("[data-zone]").textContent = zone.replaceAll("_", " ");
+  hint.hidden = false;
+  const use = hint.querySelector("button");
+  if (use) {
+    use.addEventListener("click", () => {
+      select.value = zone;
+      hint.hidden = true;
+      select.focus();
+    });
   }
-  if (select.dataset.browserZone === "offer") select.value = zone;
 });

@@ -231,25 +231,3 @@ def test_the_filters_open_by_keyboard_and_chips_remove_one_filter(
     assert "mine" not in page.url
     assert page.url.count("state=") == 2
     expect(page.locator(".filters-count")).to_have_text("2")
-
-
-def test_the_profile_offers_the_browsers_zone_and_every_time_follows_it(
-    browser: Any, live_server, seller_scene, seller
-):
-    context = browser.new_context(timezone_id="America/New_York", viewport=DESKTOP)
-    page = context.new_page()
-    try:
-        login(page, live_server, seller)
-        page.goto(f"{live_server.url}/accounts/profile/")
-        zone = page.locator("select[name=time_zone]")
-        expect(zone).to_have_value("America/New_York")  # offered, not yet saved
-        expect(page.locator("#browser-zone-hint [data-zone]")).to_have_text("America/New York")
-        with page.expect_navigation():
-            page.locator("form.profile-form button[type=submit]").click()
-        expect(page.locator(".messages .alert-success")).to_be_visible()
-        seller.refresh_from_db()
-        assert seller.time_zone == "America/New_York"
-        page.goto(f"{live_server.url}/cases/")
-        expect(page.locator(".time-zone-note")).to_contain_text("America/New_York")
-    finally:
-        context.close()

@@ -84,6 +84,16 @@ def test_export_file_name_and_headers(seller_client, many):
     assert response["Content-Disposition"] == f'attachment; filename="case-log-{today}.csv"'
 
 
+def test_the_file_is_named_in_the_users_language(client, seller, many):
+    client.force_login(seller)
+    client.cookies["django_language"] = "fr"
+    response = client.get("/cases/export.csv")
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="journal-des-cas-{today}.csv"'
+    )
+
+
 def test_export_values_are_readable(seller_client, account, seller):
     case = make_case(
         account, owner=seller, state=CaseState.NEEDS_ATTENTION, short_description="Problème d'été"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -126,10 +127,40 @@ def test_it_refuses_someone_who_is_not_a_user_of_the_account(
         )
 
 
+def select_options(page: str, name: str) -> list[str]:
+    """The values of the options of <select name=`name`> that can be chosen."""
+    select = re.search(rf'<select name="{name}".*?</select>', page, re.S)
+    assert select is not None, name
+    options = re.findall(r'<option value="([^"]*)"([^>]*)>', select.group(0))
+    return [value for value, attrs in options if "disabled" not in attrs]
+
+
 def test_it_refuses_the_same_person(seller_client, account, colleague, stranded):
     data = {"from_email": colleague.email, "to_email": colleague.email}
     response = seller_client.post(team_url(account), data)
-    assert "Choose two different people." in response.text
+    assert response.status_code == 200
+    # Under "To", where the choice must change; and "To" no longer offers them.
+    assert re.search(
+        r'id="error_1_id_to_email"[^>]*>\s*<strong>Choose two different people.', response.text
+    )
+    assert colleague.email not in select_options(response.text, "to_email")
+    assert Case.objects.filter(primary_email=colleague.email).count() == 4  # nothing moved
+
+
+def test_the_form_does_not_start_on_the_same_person_twice(seller_client, account, stranded):
+    page = seller_client.get(team_url(account)).text
+    assert select_options(page, "from_email")[0] == ""
+    assert select_options(page, "to_email")[0] == ""
+    assert "/static/js/hand-off.js" in page  # leaves "from" out of "To" as it is chosen
+
+
+def test_a_refused_form_does_not_let_the_from_person_be_chosen_in_to(
+    seller_client, account, colleague, seller, stranded
+):
+    data = {"from_email": colleague.email, "to_email": "nobody@example.com"}
+    response = seller_client.post(team_url(account), data)
+    assert select_options(response.text, "to_email") == ["", seller.email]
+    assert select_options(response.text, "from_email")[1:3] == [colleague.email, seller.email]
 
 
 def test_the_hand_off_is_one_transaction(account, seller, colleague, stranded, monkeypatch):

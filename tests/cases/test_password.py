@@ -98,3 +98,48 @@ def test_the_reset_form_names_its_field_as_the_login_does(client, db):
     response = client.get("/accounts/password_reset/")
     assert "Adresse e-mail" in response.text
     assert "Courriel" not in response.text
+
+
+def field_errors(page: str, name: str) -> str:
+    """The error text crispy shows under the field `name` (its feedback block)."""
+    match = re.search(rf'id="error_\d+_id_{name}"[^>]*>(.*?)</', page, re.S)
+    return match.group(1) if match else ""
+
+
+def test_a_too_short_new_password_is_flagged_under_the_new_password(seller_client, seller):
+    response = seller_client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"},
+    )
+    assert response.status_code == 200
+    assert "This password is too short." in field_errors(response.text, "new_password1")
+    assert "too short" not in field_errors(response.text, "new_password2")
+    seller.refresh_from_db()
+    assert seller.check_password(PASSWORD)
+
+
+def test_the_reset_flags_a_too_short_password_under_the_new_password(client, seller):
+    client.post("/accounts/password_reset/", {"email": seller.email})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "abc", "new_password2": "abc"}
+    )
+    assert response.status_code == 200
+    assert "This password is too short." in field_errors(response.text, "new_password1")
+    assert "too short" not in field_errors(response.text, "new_password2")
+    seller.refresh_from_db()
+    assert seller.check_password(PASSWORD)
+
+
+def test_a_mismatch_is_still_flagged_under_the_confirmation(seller_client):
+    response = seller_client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-long-pass-42",
+            "new_password2": "another-long-pass-43",
+        },
+    )
+    assert "didn’t match" in field_errors(response.text, "new_password2")
+    assert field_errors(response.text, "new_password1") == ""

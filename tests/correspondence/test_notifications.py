@@ -197,9 +197,7 @@ def test_the_seller_mail_gives_its_time_in_the_owners_zone(case, seller):
 
     notify_seller(case, CaseEvent.RESOLVED)
 
-    assert "Date\u00a0: 13 juillet 2026 à 22:30 (heure de America/Guadeloupe)" in (
-        mail.outbox[0].body
-    )
+    assert "Date\u00a0: 13/07/2026 22:30 (heure de America/Guadeloupe)" in (mail.outbox[0].body)
 
 
 def test_the_seller_mail_uses_the_site_zone_when_the_owner_chose_none(case, seller):
