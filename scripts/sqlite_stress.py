@@ -195,9 +195,15 @@ def run(
                 runserver(env, workdir, port or free_port()) as server,
             ):
                 with Watch(env, [server.process, worker], command_every) as watch:
-                    results = drive(
-                        server, seeded, seconds, writers, readers, max_requests, 11, think
-                    )
+                    try:
+                        results = drive(
+                            server, seeded, seconds, writers, readers, max_requests, 11, think
+                        )
+                    except Exception as error:  # e.g. a login answered 500: show why
+                        raise RuntimeError(
+                            f"{error}\n--- runserver log ---\n{server.log_text()[-4000:]}"
+                            f"\n--- worker log ---\n{worker.log_text()[-2000:]}"
+                        ) from error
                 deleted = watch.deleted + deleted_database_files([server.process, worker])
                 server.process.kill()  # every request answered before the check
                 worker.kill()
