@@ -8,9 +8,15 @@ threads with CONN_MAX_AGE=0, the worker between two polls, every short
 management command), so the files are deleted and created again many times a
 minute. When that check is ever wrong, the process still using the files keeps
 the deleted ones: its connections read and write a WAL and a wal-index nobody
-else sees, until it restarts. The tester saw exactly that (runserver holding
-the deleted `-wal` and `-shm`, then "disk I/O error", "database disk image is
+else sees, until it restarts. The tester saw exactly that (runserver holding the
+deleted `-wal` and `-shm`, then "disk I/O error", "database disk image is
 malformed", and an acknowledged reply missing from the file).
+
+The check is wrong as soon as that process has lost its locks, and POSIX drops
+all of a process's locks on a file when any descriptor of that file is closed
+in it. A runserver made to open and close the database file after each request
+(the lock loss, forced) shows the tester's symptoms within seconds without this
+class, and none with it.
 
 So no connection of this project deletes them: `SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`
 makes a closing connection skip the checkpoint-and-delete (SQLite skips the
