@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run worker test test-fast lint format check ci bench bench-peer loadtest cluster-test clean
+.PHONY: help install run worker test test-fast lint format check ci bench bench-peer loadtest sqlite-stress cluster-test clean
 
 help:
 	@echo "make run    set everything up, load demo data and serve http://$(HOST):$(PORT)/"
@@ -72,6 +72,10 @@ bench-peer: install
 
 loadtest: install
 	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
+
+# runserver, the worker and a management command every second on one SQLite file.
+sqlite-stress: install
+	$(PY) scripts/sqlite_stress.py $(STRESS_ARGS)
 
 worker: install
 	$(PY) manage.py run_worker

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+import caselog.sqlite
 from caselog.env import (
     env_bool,
     env_int,
@@ -114,11 +115,16 @@ TEMPLATES = [
 # SQLite is the embedded default. WAL lets readers run beside the one writer;
 # IMMEDIATE takes the write lock when a transaction starts, so two writers
 # queue on busy_timeout instead of failing half-way with "database is locked".
+# Any number of processes share the file (runserver, the worker, commands): no
+# connection deletes the WAL when it closes (caselog/sqlite.py says why), and
+# journal_size_limit trims the WAL left beside the database after a checkpoint.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
+    "factory": caselog.sqlite.Connection,
     "init_command": (
         "PRAGMA journal_mode=WAL;"
+        "PRAGMA journal_size_limit=67108864;"
         "PRAGMA synchronous=NORMAL;"
         "PRAGMA foreign_keys=ON;"
         "PRAGMA temp_store=MEMORY;"

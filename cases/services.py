@@ -494,8 +494,22 @@ def case_update(
 
 
 def case_mark_seen(*, user: User, case: Case) -> None:
-    """Remember that `user` opened `case` now (the log marks later changes)."""
+    """Remember that `user` opened `case` now (the log marks later changes).
+
+    Written only when it changes the mark (`cases.attention.changed_since_seen`):
+    the first view, or Seller Support acted since the last one. Opening an
+    unchanged case is then a read, and never queues for SQLite's write lock.
+    """
     if not getattr(user, "pk", None):
+        return
+    seen_at = (
+        CaseView.objects.filter(user_id=user.pk, case_id=case.pk)
+        .values_list("seen_at", flat=True)
+        .first()
+    )
+    if seen_at is not None and (
+        case.support_activity_at is None or case.support_activity_at <= seen_at
+    ):
         return
     CaseView.objects.bulk_create(
         [CaseView(user_id=user.pk, case_id=case.pk, seen_at=timezone.now())],

@@ -56,11 +56,18 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def open_read_only(database: Path, timeout: float = 5) -> sqlite3.Connection:
+    """A read-only connection that, closing, leaves the WAL to the site (caselog/sqlite.py)."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=timeout)
+    conn.setconfig(sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, True)
+    return conn
+
+
 def online_copy(source: Path, target: Path) -> None:
     """SQLite's backup API: a consistent copy while the site keeps reading and writing."""
     if not source.exists():
         raise SystemExit(f"no database at {source}")
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    src = open_read_only(source, timeout=30)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst, pages=1024, sleep=0.005)  # small steps: writers are not held up
@@ -70,7 +77,7 @@ def online_copy(source: Path, target: Path) -> None:
 
 
 def referenced_files(database: Path) -> list[str]:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = open_read_only(database)
     try:
         return [row[0] for row in conn.execute("SELECT file FROM correspondence_attachment")]
     finally:
@@ -78,7 +85,7 @@ def referenced_files(database: Path) -> list[str]:
 
 
 def integrity(database: Path) -> str:
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    conn = open_read_only(database)
     try:
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
     finally:

@@ -147,3 +147,42 @@ def test_marks_and_openers_on_a_deep_page_come_with_its_rows(
     # Opened by its owner: the "Opened by" cell stays quiet.
     assert '<td class="email-cell opened-by"></td>' in row.group(0)
     assert changed_ids(seller_client.get(URL, {"page": "1", "per_page": "25"})) == []
+
+
+def _writes(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
+    ]
+
+
+def test_a_second_view_of_an_unchanged_case_writes_nothing(
+    seller_client, account, seller, support_agent
+):
+    """Reading a case never queues for SQLite's write lock when its mark would not change."""
+    case = case_open(account=account, author=seller, subject="Help", body="Please").case
+    message_post(case=case, author=support_agent, direction="support", body="Answer")
+    with CaptureQueriesContext(connection) as first:
+        seller_client.get(f"/cases/{case.id}/")
+    assert len(_writes(first)) == 1  # the first view is remembered
+
+    with CaptureQueriesContext(connection) as second:
+        response = seller_client.get(f"/cases/{case.id}/")
+
+    assert response.status_code == 200
+    assert _writes(second) == []
+    assert changed_ids(seller_client.get(URL)) == []
+
+
+def test_a_view_after_support_acted_is_remembered(seller_client, account, seller, support_agent):
+    case = case_open(account=account, author=seller, subject="Help", body="Please").case
+    seller_client.get(f"/cases/{case.id}/")
+    message_post(case=case, author=support_agent, direction="support", body="Answer")
+    assert changed_ids(seller_client.get(URL)) == [case.id]
+
+    with CaptureQueriesContext(connection) as queries:
+        seller_client.get(f"/cases/{case.id}/")
+
+    assert len(_writes(queries)) == 1
+    assert changed_ids(seller_client.get(URL)) == []
