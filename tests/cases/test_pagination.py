@@ -105,7 +105,8 @@ def test_deep_page_links_keep_filters_and_sort(seller_client):
         assert query["per_page"] == "25"
 
 
-@pytest.mark.parametrize("page", ["abc", "-1", "0", "1.5", "", "99999", "2" * 40, "%00"])
+# (A NUL character is refused before any view: tests/security/test_odd_values.py.)
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "1.5", "", "99999", "2" * 40])
 @pytest.mark.usefixtures("deep_log")
 def test_malformed_page_values_still_give_a_page(seller_client, page):
     response = seller_client.get(f"/cases/?page={page}")

@@ -229,7 +229,9 @@ def test_any_query_is_answered_without_an_error(query, corpus, seller, seller_cl
     encoded = quote(query.encode("utf-8", "surrogatepass"), safe="")
     for path in ["/cases/", "/cases/export.csv"]:
         response = seller_client.get(path, QUERY_STRING=f"q={encoded}")
-        assert response.status_code in {200, 302}
+        # A NUL character is refused before the search with a 400 that says why
+        # (caselog.middleware.NullCharacterMiddleware); anything else is searched.
+        assert response.status_code in ({400} if "\x00" in query else {200, 302})
         if response.streaming:
             b"".join(response.streaming_content)
 
