@@ -25,8 +25,7 @@ from cases.access import (
     get_case_for_user,
     viewer_for,
 )
-from cases.attention import decorate_log_rows
-from cases.display import log_rows_display, log_rows_html
+from cases.attention import log_rows
 from cases.export import csv_export_response
 from cases.filters import filter_chips
 from cases.forms import CaseEditForm, HandOffForm, ProfileForm
@@ -56,8 +55,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     log = case_log(viewer=viewer, params=request.GET)
     page = log.page(request.GET.get("page"))
     search_text = getattr(log.filterset.form, "cleaned_data", {}).get("q") or ""
-    rows = decorate_log_rows(list(page.object_list), search_text=search_text)
-    page.object_list = log_rows_display(rows)
+    rows = log_rows(list(page.object_list), search_text=search_text)
     return render(
         request,
         "cases/case_list.html",
@@ -66,7 +64,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filter": log.filterset,
             "chips": filter_chips(log.filterset, request.GET),
             "page": page,
-            "log_rows": log_rows_html(page.object_list),
+            "rows": rows,
             "page_range": page.paginator.get_elided_page_range(page.number),
             "query": request.GET.urlencode(),
         },
