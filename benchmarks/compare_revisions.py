@@ -44,7 +44,9 @@ SELLER_EMAIL = "bench-seller@bench.example"  # bench_seed.SELLER_EMAIL, in every
 PARTS = ("log", "case", "export")
 
 
-def probe(requests: int, parts: frozenset[str] = frozenset(PARTS)) -> dict[str, list[float]]:
+def probe(
+    requests: int, parts: frozenset[str] = frozenset(PARTS), clock: str = "wall"
+) -> dict[str, list[float]]:
     """Run inside a revision's tree (the working directory): its Django, the bench
     database. Returns, per measure of `parts`, the timings of `requests` runs in ms
     (the export: rows per second)."""
@@ -85,10 +87,11 @@ def probe(requests: int, parts: frozenset[str] = frozenset(PARTS)) -> dict[str, 
             for _ in range(2):
                 assert client.get(url).status_code == 200, url
             timings = []
+            now = time.process_time if clock == "cpu" else time.perf_counter
             for _ in range(requests):
-                started = time.perf_counter()
+                started = now()
                 client.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
+                timings.append((now() - started) * 1000)
             results[label] = timings
         rates = []
         for _ in range(max(2, requests // 5) if "export" in parts else 0):
@@ -111,7 +114,7 @@ def _worktree(revision: str) -> Path:
 
 
 def _run_probe(
-    tree: Path, requests: int, database_url: str, parts: frozenset[str]
+    tree: Path, requests: int, database_url: str, parts: frozenset[str], clock: str
 ) -> dict[str, list[float]]:
     env = {**os.environ, "DATABASE_URL": database_url}
     done = subprocess.run(
@@ -122,6 +125,8 @@ def _run_probe(
             str(requests),
             "--only",
             ",".join(sorted(parts)),
+            "--clock",
+            clock,
         ],
         cwd=tree,
         env=env,
@@ -132,13 +137,20 @@ def _run_probe(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def compare(base: str, rounds: int, requests: int, database_url: str, parts: frozenset[str]) -> str:
+def compare(
+    base: str,
+    rounds: int,
+    requests: int,
+    database_url: str,
+    parts: frozenset[str],
+    clock: str = "wall",
+) -> str:
     tree = _worktree(base)
     try:
         runs: dict[str, list[dict[str, list[float]]]] = {"base": [], "current": []}
         for number in range(1, rounds + 1):
             for name, where in (("base", tree), ("current", ROOT)):
-                runs[name].append(_run_probe(where, requests, database_url, parts))
+                runs[name].append(_run_probe(where, requests, database_url, parts, clock))
             print(f"round {number}/{rounds} done", file=sys.stderr)
     finally:
         subprocess.run(
@@ -146,7 +158,7 @@ def compare(base: str, rounds: int, requests: int, database_url: str, parts: fro
             check=False,
             capture_output=True,
         )
-    return _report(base, runs, database_url)
+    return _report(base, runs, database_url, clock)
 
 
 def _summary(rounds: list[dict[str, list[float]]], label: str) -> tuple[float, float]:
@@ -156,13 +168,14 @@ def _summary(rounds: list[dict[str, list[float]]], label: str) -> tuple[float, f
     return statistics.median(medians), best
 
 
-def _report(base: str, runs: dict[str, Any], database_url: str) -> str:
+def _report(base: str, runs: dict[str, Any], database_url: str, clock: str = "wall") -> str:
     vendor = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
     lines = [
         f"## {vendor}: current code beside {base}, same machine, same database",
         "",
         f"{len(runs['base'])} alternating rounds; per round the median of its runs. "
-        "ms (export: rows/s); lower is better, except for the export.",
+        f"ms ({'CPU time of the process' if clock == 'cpu' else 'elapsed'}; export: rows/s); "
+        "lower is better, except for the export.",
         "",
         "| Measure | base median | current median | current ÷ base | base best | current best |",
         "|---|---:|---:|---:|---:|---:|",
@@ -185,18 +198,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (4)")
     parser.add_argument("--requests", type=int, default=10, help="requests per page per round")
     parser.add_argument("--only", help=f"comma-separated measures, of: {', '.join(PARTS)} (all)")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="page times: elapsed (wall, the default) or this process's CPU time (cpu: steadier"
+        " on a busy shared machine; on PostgreSQL it leaves out the server's time)",
+    )
     parser.add_argument("--probe", type=int, metavar="N", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     parts = frozenset(p.strip() for p in args.only.split(",")) if args.only else frozenset(PARTS)
     if parts - set(PARTS):
         parser.error(f"unknown measures: {', '.join(sorted(parts - set(PARTS)))}")
     if args.probe:
-        print(json.dumps(probe(args.probe, parts)))
+        print(json.dumps(probe(args.probe, parts, args.clock)))
         return
     if not args.base:
         parser.error("--base is required")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"
-    print(compare(args.base, args.rounds, args.requests, database_url, parts))
+    print(compare(args.base, args.rounds, args.requests, database_url, parts, args.clock))
 
 
 if __name__ == "__main__":

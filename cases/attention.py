@@ -61,13 +61,15 @@ class LogRow:
 
     - `changed`: the "Updated" mark (see `changed_since_seen`);
     - `opened_by`: who opened the case, only where it is not the owner ("" otherwise);
-    - `snippet`: the matching excerpt of its messages, when searching.
+    - `snippet`: the matching excerpt of its messages, when searching;
+    - `badge`: its state badge, as the page rendered it (`cases.views.state_badges`).
     """
 
     case: Case
     changed: bool
     opened_by: str
     snippet: SafeString | None
+    badge: SafeString | None = None
 
 
 def log_rows(
