@@ -41,10 +41,15 @@ DEFAULT_DB = BENCH_DIR / ".data" / "bench.sqlite3"
 SELLER_EMAIL = "bench-seller@bench.example"  # bench_seed.SELLER_EMAIL, in every revision
 
 
-def probe(requests: int) -> dict[str, list[float]]:
+PARTS = ("log", "case", "export")
+
+
+def probe(
+    requests: int, parts: frozenset[str] = frozenset(PARTS), clock: str = "wall"
+) -> dict[str, list[float]]:
     """Run inside a revision's tree (the working directory): its Django, the bench
-    database. Returns, per measure, the timings of `requests` runs in ms (the export:
-    rows per second)."""
+    database. Returns, per measure of `parts`, the timings of `requests` runs in ms
+    (the export: rows per second)."""
     sys.path.insert(0, os.getcwd())
     os.environ["DJANGO_SETTINGS_MODULE"] = "caselog.settings"
     os.environ["DJANGO_DEBUG"] = "1"  # development defaults; DEBUG is switched off below
@@ -66,31 +71,35 @@ def probe(requests: int) -> dict[str, list[float]]:
     page_case = (
         Message.objects.values("case_id").annotate(n=Count("id")).order_by("-n")[0]["case_id"]
     )
-    pages = {
-        "log, default view": "/cases/",
-        "log, sorted by e-mail": "/cases/?o=email",
-        "case page, 300 messages, 900 files": f"/cases/{page_case}/",
-    }
+    pages = [
+        ("log", "log, default view", "/cases/"),
+        ("log", "log, sorted by e-mail", "/cases/?o=email"),
+        ("case", "case page, 300 messages, 900 files", f"/cases/{page_case}/"),
+    ]
     export_url = "/cases/export.csv?created_from=2000-01-01"
     results: dict[str, list[float]] = {}
     with override_settings(DEBUG=False):
         client = Client(SERVER_NAME="localhost")
         client.force_login(get_user_model().objects.get(email=SELLER_EMAIL))
-        for label, url in pages.items():
+        for part, label, url in pages:
+            if part not in parts:
+                continue
             for _ in range(2):
                 assert client.get(url).status_code == 200, url
             timings = []
+            now = time.process_time if clock == "cpu" else time.perf_counter
             for _ in range(requests):
-                started = time.perf_counter()
+                started = now()
                 client.get(url)
-                timings.append((time.perf_counter() - started) * 1000)
+                timings.append((now() - started) * 1000)
             results[label] = timings
         rates = []
-        for _ in range(max(2, requests // 5)):
+        for _ in range(max(2, requests // 5) if "export" in parts else 0):
             started = time.perf_counter()
             body = b"".join(client.get(export_url).streaming_content)
             rates.append((body.count(b"\n") - 1) / (time.perf_counter() - started))
-        results["export, 100,000 rows (rows/s)"] = rates
+        if rates:
+            results["export, 100,000 rows (rows/s)"] = rates
     return results
 
 
@@ -104,10 +113,21 @@ def _worktree(revision: str) -> Path:
     return path
 
 
-def _run_probe(tree: Path, requests: int, database_url: str) -> dict[str, list[float]]:
+def _run_probe(
+    tree: Path, requests: int, database_url: str, parts: frozenset[str], clock: str
+) -> dict[str, list[float]]:
     env = {**os.environ, "DATABASE_URL": database_url}
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--probe", str(requests)],
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--probe",
+            str(requests),
+            "--only",
+            ",".join(sorted(parts)),
+            "--clock",
+            clock,
+        ],
         cwd=tree,
         env=env,
         check=True,
@@ -117,13 +137,20 @@ def _run_probe(tree: Path, requests: int, database_url: str) -> dict[str, list[f
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def compare(base: str, rounds: int, requests: int, database_url: str) -> str:
+def compare(
+    base: str,
+    rounds: int,
+    requests: int,
+    database_url: str,
+    parts: frozenset[str],
+    clock: str = "wall",
+) -> str:
     tree = _worktree(base)
     try:
         runs: dict[str, list[dict[str, list[float]]]] = {"base": [], "current": []}
         for number in range(1, rounds + 1):
             for name, where in (("base", tree), ("current", ROOT)):
-                runs[name].append(_run_probe(where, requests, database_url))
+                runs[name].append(_run_probe(where, requests, database_url, parts, clock))
             print(f"round {number}/{rounds} done", file=sys.stderr)
     finally:
         subprocess.run(
@@ -131,7 +158,7 @@ def compare(base: str, rounds: int, requests: int, database_url: str) -> str:
             check=False,
             capture_output=True,
         )
-    return _report(base, runs, database_url)
+    return _report(base, runs, database_url, clock)
 
 
 def _summary(rounds: list[dict[str, list[float]]], label: str) -> tuple[float, float]:
@@ -141,13 +168,14 @@ def _summary(rounds: list[dict[str, list[float]]], label: str) -> tuple[float, f
     return statistics.median(medians), best
 
 
-def _report(base: str, runs: dict[str, Any], database_url: str) -> str:
+def _report(base: str, runs: dict[str, Any], database_url: str, clock: str = "wall") -> str:
     vendor = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
     lines = [
         f"## {vendor}: current code beside {base}, same machine, same database",
         "",
         f"{len(runs['base'])} alternating rounds; per round the median of its runs. "
-        "ms (export: rows/s); lower is better, except for the export.",
+        f"ms ({'CPU time of the process' if clock == 'cpu' else 'elapsed'}; export: rows/s); "
+        "lower is better, except for the export.",
         "",
         "| Measure | base median | current median | current ÷ base | base best | current best |",
         "|---|---:|---:|---:|---:|---:|",
@@ -169,15 +197,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--base", help="the revision to compare with (a commit or tag)")
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds (4)")
     parser.add_argument("--requests", type=int, default=10, help="requests per page per round")
+    parser.add_argument("--only", help=f"comma-separated measures, of: {', '.join(PARTS)} (all)")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="page times: elapsed (wall, the default) or this process's CPU time (cpu: steadier"
+        " on a busy shared machine; on PostgreSQL it leaves out the server's time)",
+    )
     parser.add_argument("--probe", type=int, metavar="N", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    parts = frozenset(p.strip() for p in args.only.split(",")) if args.only else frozenset(PARTS)
+    if parts - set(PARTS):
+        parser.error(f"unknown measures: {', '.join(sorted(parts - set(PARTS)))}")
     if args.probe:
-        print(json.dumps(probe(args.probe)))
+        print(json.dumps(probe(args.probe, parts, args.clock)))
         return
     if not args.base:
         parser.error("--base is required")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"
-    print(compare(args.base, args.rounds, args.requests, database_url))
+    print(compare(args.base, args.rounds, args.requests, database_url, parts, args.clock))
 
 
 if __name__ == "__main__":

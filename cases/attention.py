@@ -1,18 +1,26 @@
-"""What needs the user: the header's count and the log's "changed since you looked" marks.
+"""What needs the user: the header's count and the log's rows with their marks
+("changed since you looked", who opened it, the search snippet).
 
 Both read a fixed number of queries, whatever the number of cases or rows.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import SafeString
 
 from cases.access import viewer_for
 from cases.models import Case
 from cases.search import search_snippets
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 def attention(request: HttpRequest) -> dict[str, Any]:
@@ -39,26 +47,50 @@ def changed_since_seen(case: Case, support_at: Any, seen_at: Any, joined_at: Any
     return since is None or support_at > since
 
 
-def decorate_log_rows(rows: list[Case], *, search_text: str = "") -> list[Case]:
-    """Mark the rows of a log page for the table, with no query (plus one when searching).
+class RowMarks(TypedDict):
+    """What the log selector reads with each row (`cases.selectors.with_row_marks`)."""
 
-    The rows come from the log selector (`cases.selectors.with_row_marks`), which
-    reads `opened_by_email`, `seen_at`, `joined_at` and the activity dates with
-    the rows. Sets on each row:
+    opened_by_email: str | None
+    seen_at: datetime | None
+    joined_at: datetime | None
 
-    - `opened_by_email`: who opened the case ("" when unknown);
-    - `changed_since_seen`: see `changed_since_seen`;
-    - `search_snippet`: the matching excerpt of its messages, when searching.
 
-    What the table shows of each row (dates, URL, badge) is the page's business
-    (`cases.views.case_list`).
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """A row of the log table (`cases/_case_table.html`): the case and its marks for this user.
+
+    - `changed`: the "Updated" mark (see `changed_since_seen`);
+    - `opened_by`: who opened the case, only where it is not the owner ("" otherwise);
+    - `snippet`: the matching excerpt of its messages, when searching;
+    - `badge`: its state badge, as the page rendered it (`cases.views.state_badges`).
     """
-    ids = [case.pk for case in rows]
+
+    case: Case
+    changed: bool
+    opened_by: str
+    snippet: SafeString | None
+    badge: SafeString | None = None
+
+
+def log_rows(
+    cases: Sequence[WithAnnotations[Case, RowMarks]], *, search_text: str = ""
+) -> list[LogRow]:
+    """The rows of a log page, with no query (plus one when searching). The cases
+    come from the log selector, which reads the marks' dates with the rows."""
+    ids = [case.pk for case in cases]
     snippets = search_snippets(case_ids=ids, text=search_text) if search_text and ids else {}
-    for case in rows:
-        case.changed_since_seen = changed_since_seen(
-            case, case.support_activity_at, case.seen_at, case.joined_at
+    return [
+        LogRow(
+            case=case,
+            changed=changed_since_seen(
+                case, case.support_activity_at, case.seen_at, case.joined_at
+            ),
+            opened_by=(
+                case.opened_by_email
+                if case.opened_by_email and case.opened_by_email != case.primary_email
+                else ""
+            ),
+            snippet=snippets.get(case.pk),
         )
-        case.opened_by_email = case.opened_by_email or ""
-        case.search_snippet = snippets.get(case.pk)
-    return rows
+        for case in cases
+    ]

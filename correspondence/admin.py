@@ -15,7 +15,8 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import F, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import (
     FileResponse,
     HttpRequest,
@@ -27,6 +28,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -42,7 +44,7 @@ from cases.selectors import recipient_language
 from cases.services import CaseStateError, case_clear_escalation, case_transition
 from correspondence.forms import SupportReplyForm, reply_post
 from correspondence.models import Attachment, Message, SavedReply
-from correspondence.selectors import attachments_for_support
+from correspondence.selectors import NEWEST_SHOWN, attachments_for_support
 from correspondence.services import DuplicateSubmissionError
 from correspondence.views import attachment_response
 
@@ -77,10 +79,28 @@ class AttachmentAdmin(admin.ModelAdmin):
         return attachment_response(attachments_for_support(request.user), token)
 
 
+class NewestMessagesFormSet(BaseInlineFormSet):
+    """The thread's newest messages only (`NEWEST_SHOWN`): rendering every message
+    of a long thread took seconds. `message_count` tells the page how many there are."""
+
+    @cached_property
+    def _newest(self) -> QuerySet[Message]:
+        return super().get_queryset()[:NEWEST_SHOWN]
+
+    def get_queryset(self) -> QuerySet[Message]:
+        return self._newest  # one query, however often the formset asks
+
+    @cached_property
+    def message_count(self) -> int:
+        return super().get_queryset().count()
+
+
 class MessageInline(admin.StackedInline):
-    """The thread on the admin case page: read-only; agents reply with the reply form."""
+    """The thread on the admin case page: read-only; agents reply with the reply form.
+    The newest messages; `?messages=all` (a plain link under them) shows every one."""
 
     model = Message
+    template = "admin/cases/case/_messages.html"
     extra = 0
     can_delete = False
     fields = readonly_fields = (
@@ -101,6 +121,11 @@ class MessageInline(admin.StackedInline):
             super().get_queryset(request).select_related("author").prefetch_related("attachments")
         )
 
+    def get_formset(self, request, obj=None, **kwargs):
+        if request.GET.get("messages") != "all":
+            kwargs["formset"] = NewestMessagesFormSet
+        return super().get_formset(request, obj, **kwargs)
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -119,15 +144,21 @@ class MessageInline(admin.StackedInline):
         attachments = message.attachments.all()
         if not attachments:
             return "—"
+        # The hidden size and date tell apart files of the same name in a screen
+        # reader's list of links.
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                '<li><a href="{}">{}</a> ({})</li>',
+                '<li><a href="{}">{}<span class="visually-hidden"> ({}, {})</span></a> ({})</li>',
                 (
                     (
                         reverse("admin:correspondence_attachment_download", args=[a.token]),
                         a.original_name,
+                        filesizeformat(a.size),
+                        formats.date_format(
+                            timezone.localtime(a.uploaded_at), "SHORT_DATETIME_FORMAT"
+                        ),
                         filesizeformat(a.size),
                     )
                     for a in attachments

@@ -14,7 +14,6 @@ from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -40,11 +39,9 @@ from cases.services import CaseStateError, case_mark_seen, case_transition
 from cases.services import case_escalate as case_escalate_service
 from cases.services import case_keep_open as case_keep_open_service
 from cases.validators import parse_case_id
-from correspondence.display import prepare_thread
 from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm, reply_post
-from correspondence.fragments import file_rows, thread_items
 from correspondence.models import Attachment, Message
-from correspondence.selectors import attachments_visible_to, thread_of
+from correspondence.selectors import NEWEST_SHOWN, Thread, attachments_visible_to, thread_of
 from correspondence.services import DuplicateSubmissionError, case_open, message_post
 
 logger = logging.getLogger(__name__)
@@ -55,11 +52,11 @@ SAVE_FAILED = _lazy(
 )
 
 
-def _asks_if_solved(case: Case, thread: list[Message]) -> Message | None:
+def _asks_if_solved(case: Case, thread: Thread) -> Message | None:
     """The support answer that "Did this solve your problem?" goes under, if any."""
     if case.is_expired or case.state not in WAITING_ON_SELLER:
         return None
-    return next((m for m in reversed(thread) if m.from_support), None)
+    return next((i.message for i in reversed(thread.items) if i.message.from_support), None)
 
 
 def _render_detail(
@@ -70,31 +67,25 @@ def _render_detail(
     not_solved_form: NotSolvedForm | None = None,
     escalation_form: EscalationForm | None = None,
 ) -> HttpResponse:
-    thread = thread_of(case.pk)
-    # Dates, sizes and download URLs computed once per message and file (the
-    # thread and the file list both show them), no `reverse()` per file.
-    files = prepare_thread(thread)
+    # The newest messages and files; `?messages=all` / `?files=all` (plain links) show the rest.
+    thread = thread_of(
+        case,
+        messages=None if request.GET.get("messages") == "all" else NEWEST_SHOWN,
+        files=None if request.GET.get("files") == "all" else NEWEST_SHOWN,
+    )
     history = case.history.select_related("actor").order_by("changed_at", "id")
     if reply_form is None and not case.is_expired:
         reply_form = ReplyForm()
     asked = _asks_if_solved(case, thread)
-    after = {}
-    if asked is not None:
-        after[asked.pk] = render_to_string(
-            "correspondence/_did_it_solve.html",
-            {"case": case, "form": not_solved_form or NotSolvedForm()},
-            request=request,
-        )
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
             "thread": thread,
-            "files": files,
+            "asked_id": asked.pk if asked is not None else None,
+            "not_solved_form": not_solved_form or NotSolvedForm(),
             "escalation_form": escalation_form or EscalationForm(),
-            "thread_items": thread_items(thread, after),
-            "file_rows": file_rows(files),
             "history": history,
             "reply_form": reply_form,
             "follow_ups": list(

@@ -24,7 +24,8 @@ from playwright.sync_api import Page, expect
 
 from cases.models import CaseState, SupportTeam
 from cases.services import case_transition
-from correspondence.models import Message, SavedReply
+from correspondence.models import Attachment, Message, SavedReply
+from correspondence.selectors import NEWEST_SHOWN
 from correspondence.services import case_open, message_post
 from tests.browser.a11y_support import FATAL_IMPACTS, Finding, run_axe, run_vnu, set_language
 from tests.conftest import PASSWORD, make_case, make_user
@@ -74,6 +75,7 @@ class Scene:
     related_case: Any
     answered_case: Any = None  # "Did this solve your problem?", keep open
     escalated_case: Any = None  # overdue and escalated: the agent clears it
+    long_case: Any = None  # more messages and files than a case page shows at first
 
 
 @pytest.fixture
@@ -157,12 +159,24 @@ def scene(transactional_db, account, other_account, seller, colleague, support_a
     SavedReply.objects.create(
         title="Refund sent", body_en="Your refund was sent.", body_fr="Remboursement envoyé."
     )
+    long = make_case(account, owner=seller, short_description="A long thread")
+    for n in range(NEWEST_SHOWN + 2):
+        message = Message.objects.create(
+            case=long, author=seller, direction=Message.Direction.FROM_SELLER,
+            subject=f"Part {n}", body=f"Part {n} of the story.",
+            sent_at=timezone.now() - timedelta(hours=NEWEST_SHOWN + 2 - n),
+        )  # fmt: skip
+        Attachment.objects.create(
+            message=message, file=f"attachments/xx/long-{n}", original_name="photo.png",
+            size=1000 + n, content_type="image/png",
+        )  # fmt: skip
     return Scene(
         open_case=case,
         expired_case=expired,
         related_case=related,
         answered_case=answered,
         escalated_case=(escalated, overdue),
+        long_case=long,
     )
 
 
@@ -240,6 +254,16 @@ def walk_seller_pages(walk: Walk, base: str, scene: Scene) -> None:
     _submit(page, "form.case-edit-form")
     walk.check("edit-error")
 
+    page.goto(f"{base}/cases/{scene.long_case.id}/")
+    walk.check("case-long")
+    with page.expect_navigation():  # a plain link: no JavaScript needed
+        page.locator(".thread-more a").click()
+    expect(page.locator("details.message")).to_have_count(NEWEST_SHOWN + 2)
+    with page.expect_navigation():
+        page.locator(".files-more a").click()
+    expect(page.locator(".case-files tbody tr")).to_have_count(NEWEST_SHOWN + 2)
+    walk.check("case-long-all")
+
     page.goto(f"{base}/cases/{scene.expired_case.id}/")
     walk.check("case-expired")
     page.goto(f"{base}/cases/9999999999/")
@@ -256,6 +280,9 @@ def walk_admin_pages(walk: Walk, base: str, scene: Scene) -> None:
     walk.check("admin-case-list-filtered")
     page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/change/")
     walk.check("admin-case")
+    page.goto(f"{base}/admin/cases/case/{scene.long_case.id}/change/")
+    walk.check("admin-case-long")
+    page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/change/")
     with page.expect_navigation():
         page.locator("#reply input[type=submit]").click()
     walk.check("admin-reply-error")

@@ -7,8 +7,7 @@ import uuid
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, connection
-from django.test.utils import CaptureQueriesContext
+from django.db import IntegrityError
 
 from cases.models import CaseHistory, CaseState
 from correspondence import services
@@ -316,44 +315,6 @@ def test_support_is_told_only_after_the_commit(
     (sent,) = mail.outbox
     assert sent.to == [settings.CASELOG_SUPPORT_EMAIL]
     assert str(case.id) in sent.subject
-
-
-def _case_with_thread(account, seller, agent, messages: int, files_each: int):
-    case = make_case(account, owner=seller)
-    for number in range(messages):
-        message = Message.objects.create(
-            case=case,
-            author=agent if number % 2 else seller,
-            direction=Message.Direction.FROM_SUPPORT if number % 2 else "seller",
-            subject=f"Message {number}",
-            body="Body",
-        )
-        for index in range(files_each):
-            Attachment.objects.create(
-                message=message,
-                file=f"attachments/xx/fake-{number}-{index}",
-                original_name=f"file-{number}-{index}.pdf",
-                size=100,
-                content_type="application/pdf",
-            )
-    return case
-
-
-def test_the_case_page_runs_a_constant_number_of_queries(account, seller, agent, seller_client):
-    small = _case_with_thread(account, seller, agent, messages=1, files_each=0)
-    large = _case_with_thread(account, seller, agent, messages=30, files_each=3)
-    for case in (small, large):  # warm the session; a first view also remembers the case
-        seller_client.get(f"/cases/{case.id}/")
-
-    counts = []
-    for case in (small, large):
-        with CaptureQueriesContext(connection) as queries:
-            response = seller_client.get(f"/cases/{case.id}/")
-        assert response.status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1]
-    assert response.text.count('class="message card') == 30
-    assert "file-29-2.pdf" in response.text
 
 
 def test_an_outsider_gets_404_on_the_case_page(outsider_client, case):
