@@ -39,6 +39,7 @@ from cases.selectors import (
     site_preferences,
 )
 from correspondence.models import Message
+from correspondence.selectors import message_for_system
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ def compose_case_notice(event: str, cases: list[Case], message_id: int | None) -
     `event` follows from it (SELLER_EVENTS, SUPPORT_EVENTS; a new owner alone)."""
     if event == NEW_OWNER:
         return notify_new_owner(cases)
-    message = Message.objects.filter(pk=message_id).first() if message_id else None
+    message = message_for_system(message_id)
     audience = SELLER if event in SELLER_EVENTS else SUPPORT
     if audience == SUPPORT and event not in SUPPORT_EVENTS:
         raise ValueError(f"No e-mail is written for {event!r}")

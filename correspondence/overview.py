@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.tasks import task
 from django.utils import formats, timezone
@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from cases.access import cases_for_system
 from cases.models import NOT_CLOSED, STATE_URGENCY, SupportTeam, Turn, overdue_q
-from correspondence.models import Message, OverviewSnapshot
+from correspondence.models import OverviewSnapshot
+from correspondence.selectors import first_support_answers
 
 WINDOW_DAYS = 30
 REFRESH_EVERY = timedelta(minutes=5)
@@ -56,15 +57,7 @@ def compute_overview(now: datetime | None = None) -> dict[str, Any]:
     escalated = open_cases.filter(escalated_at__isnull=False).count()
 
     first_answers: dict[int, list[float]] = defaultdict(list)
-    answered = (
-        Message.objects.filter(
-            direction=Message.Direction.FROM_SUPPORT, case__created_at__gte=since
-        )
-        .order_by()
-        .values_list("case_id", "case__support_team_id", "case__created_at")
-        .annotate(first=Min("sent_at"))
-    )
-    for _case_id, team_id, created_at, first in answered:
+    for _case_id, team_id, created_at, first in first_support_answers(since):
         first_answers[team_id or NO_TEAM].append((first - created_at).total_seconds())
 
     resolutions: dict[int, list[float]] = defaultdict(list)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, QuerySet
 
 from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
 from cases.models import Case
@@ -98,3 +100,31 @@ def attachments_visible_to(viewer: Viewer) -> QuerySet[Attachment]:
 def attachments_for_support(user: AnyUser) -> QuerySet[Attachment]:
     """Every attachment for a Seller Support agent (the admin), none for anyone else."""
     return Attachment.objects.filter(message__case__in=cases_for_support(user).values("pk"))
+
+
+# --- reads for the system's own jobs (no user asked; nothing from a request) ---
+
+
+def message_for_system(message_id: int | None) -> Message | None:
+    """A message by its ID for the system's own jobs (the e-mail composer, queued
+    tasks), or None when there is none or it was deleted since. The ID comes from a
+    row the system wrote, never from a request (as `cases.access.case_for_system`)."""
+    return Message.objects.filter(pk=message_id).first() if message_id else None
+
+
+def first_support_answers(since: datetime) -> QuerySet[Message, tuple[Any, ...]]:
+    """(case ID, team ID, case created at, first support answer at) of every case
+    opened since `since` that support answered: the lead's overview."""
+    return (
+        Message.objects.filter(
+            direction=Message.Direction.FROM_SUPPORT, case__created_at__gte=since
+        )
+        .order_by()
+        .values_list("case_id", "case__support_team_id", "case__created_at")
+        .annotate(first=Min("sent_at"))
+    )
+
+
+def stored_file_names(names: list[str]) -> set[str]:
+    """Which of these stored file names an attachment row names (the orphan sweep)."""
+    return set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))

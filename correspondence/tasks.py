@@ -10,8 +10,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from cases.access import case_for_system
-from correspondence.models import Attachment, Message
 from correspondence.notifications import SELLER, notify_seller, notify_support
+from correspondence.selectors import message_for_system, stored_file_names
 
 logger = logging.getLogger(__name__)
 ATTACHMENTS = "attachments"  # the folder of every stored file (models.attachment_path)
@@ -26,7 +26,7 @@ def notify_case_event(audience: str, case_id: int, event: str, message_id: int |
     case = case_for_system(case_id)
     if case is None:  # deleted since: nobody to tell
         return
-    message = Message.objects.filter(pk=message_id).first() if message_id else None
+    message = message_for_system(message_id)
     notify = notify_seller if audience == SELLER else notify_support
     notify(case, event, message)
 
@@ -71,7 +71,7 @@ def _delete_unknown(stored: list[str], cutoff: datetime | None) -> int:
     deleted = 0
     for start in range(0, len(stored), SWEEP_BATCH):
         batch = stored[start : start + SWEEP_BATCH]
-        known = set(Attachment.objects.filter(file__in=batch).values_list("file", flat=True))
+        known = stored_file_names(batch)
         for name in sorted(set(batch) - known):
             if cutoff and default_storage.get_modified_time(name) > cutoff:
                 continue
