@@ -60,4 +60,4 @@ def test_a_reply_with_files_committed_while_the_page_reads_the_thread(
     # The late reply shows on the next load, with its file.
     again = seller_client.get(f"/cases/{case.pk}/")
     assert "Posted while the page was being read" in again.text
-    assert again.text.count(".pdf") > page.text.count(".pdf")
+    assert again.text.count(".pdf") >= 2  # both messages' files are listed
