@@ -28,7 +28,7 @@ from cases.models import (
     User,
     available_time_zones,
 )
-from cases.selectors import account_member_emails
+from cases.selectors import account_member_emails, support_agents
 from cases.services import member_email_check
 from cases.validators import clean_short_description, parse_cc_list
 
@@ -192,3 +192,16 @@ class ClearEscalationForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class AssignForm(forms.Form):
+    """ "Assign to…": an agent of Seller Support (`support_agents`)."""
+
+    assignee = forms.ModelChoiceField(
+        label=gettext_lazy("Assign to"), queryset=User.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["assignee"])
+        field.queryset = support_agents()

@@ -41,6 +41,8 @@ its case id (~210 ms for a common word at 100,000 cases); the term B-tree answer
 from the index alone on both (see `benchmarks/README.md`, "Full-text search").
 The owner's e-mail is stored as one more term, `@` + the address (no ordinary term
 starts with `@`), for the agents' search: exact and prefix matches by the index.
+The words of an agents' internal note are stored as `!` + term: only the agents'
+search (`notes=True`) reads that range, so a seller's search never matches a note.
 
 `CaseSearchEntry` keeps the raw text (one row per message, one for the
 description): the snippets are cut from it, and the terms are rebuilt from it.
@@ -87,6 +89,10 @@ MAX_TERM_LENGTH = CaseSearchTerm.TERM_LENGTH
 MAX_RUN = 4  # parts of a chunk joined into one term, at most
 MIN_CASE_ID_PREFIX = 4
 EMAIL_MARK = "@"
+# The terms of an agents' internal note are stored as NOTE_MARK + term (no
+# ordinary term starts with "!"): a seller's query term, a prefix range of
+# ordinary terms, can never reach one; the agents' search reads both ranges.
+NOTE_MARK = "!"
 START, STOP = "\x02", "\x03"
 _TERMS_TABLE = CaseSearchTerm._meta.db_table
 
@@ -241,20 +247,31 @@ def _accounts_sql(column: str, account_ids: list[int] | None) -> tuple[str, list
     return f" AND {column} IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
 
 
-def _prefix_sql(terms: Iterable[str], account_ids: list[int] | None) -> tuple[str, list[str | int]]:
+def _ranges_sql(column: str, term: str, notes: bool) -> tuple[str, list[str | int]]:
+    """The condition "`column` starts with `term`" (or, with `notes`, with NOTE_MARK + `term`)."""
+    prefixes = [term, (NOTE_MARK + term)[:MAX_TERM_LENGTH]] if notes else [term]
+    sql = " OR ".join(f"({column} >= %s AND {column} < %s)" for _ in prefixes)
+    params: list[str | int] = [bound for prefix in prefixes for bound in (prefix, _after(prefix))]
+    return (f"({sql})" if notes else sql), params
+
+
+def _prefix_sql(
+    terms: Iterable[str], account_ids: list[int] | None, notes: bool = False
+) -> tuple[str, list[str | int]]:
     """Ids of the cases holding, for every one of `terms`, a term that starts with it."""
     accounts, account_params = _accounts_sql("account_id", account_ids)
     selects: list[str] = []
     params: list[str | int] = []
     for term in terms:
-        selects.append(
-            f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s{accounts}"
-        )
-        params += [term, _after(term), *account_params]
+        ranges, range_params = _ranges_sql("term", term, notes)
+        selects.append(f"SELECT case_id FROM {_TERMS_TABLE} WHERE {ranges}{accounts}")
+        params += [*range_params, *account_params]
     return " INTERSECT ".join(selects), params
 
 
-def _small_match_set(terms: list[str], account_ids: list[int] | None) -> list[int] | None:
+def _small_match_set(
+    terms: list[str], account_ids: list[int] | None, notes: bool = False
+) -> list[int] | None:
     """The matching case ids when there are at most SMALL_SET of them, else None.
 
     One bounded query: the longest term (usually the rarest) drives, through the
@@ -264,20 +281,19 @@ def _small_match_set(terms: list[str], account_ids: list[int] | None) -> list[in
     """
     first, *others = sorted(terms, key=len, reverse=True)
     accounts, account_params = _accounts_sql("t.account_id", account_ids)
-    sql = (
-        f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t"
-        f" WHERE t.term >= %s AND t.term < %s{accounts}"
-    )
-    params: list[str | int] = [first, _after(first), *account_params]
+    ranges, range_params = _ranges_sql("t.term", first, notes)
+    sql = f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t WHERE {ranges}{accounts}"
+    params: list[str | int] = [*range_params, *account_params]
     # The probes name the accounts too: PostgreSQL may answer them with a hash of
     # the other term's range, which is then the accounts' part of it only.
     probe_accounts, _ = _accounts_sql("u.account_id", account_ids)
     for term in others:
+        ranges, range_params = _ranges_sql("u.term", term, notes)
         sql += (
             f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
-            f" AND u.term >= %s AND u.term < %s{probe_accounts})"
+            f" AND {ranges}{probe_accounts})"
         )
-        params += [term, _after(term), *account_params]
+        params += [*range_params, *account_params]
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s", [*params, SMALL_SET + 1])
         ids = [row[0] for row in cursor.fetchall()]
@@ -295,12 +311,17 @@ def case_id_range(text: str) -> tuple[int, int] | None:
 
 
 def match_q(
-    text: str, *, owner_email: bool = False, account_ids: list[int] | None = None
+    text: str,
+    *,
+    owner_email: bool = False,
+    account_ids: list[int] | None = None,
+    notes: bool = False,
 ) -> Q | None:
     """The condition on cases that `text` matches, or None when `text` holds nothing to find.
 
     With `owner_email` (the agents' search), a case whose owner's e-mail starts with
-    `text` matches too. `account_ids` (a seller's accounts) makes the term lookups
+    `text` matches too; with `notes` (the agents' search only), the words of its
+    internal notes count too. `account_ids` (a seller's accounts) makes the term lookups
     read those accounts' terms only: the caller's cases are in them anyway.
     """
     condition = Q()
@@ -309,14 +330,14 @@ def match_q(
         condition |= Q(pk__gte=id_range[0], pk__lt=id_range[1])
     terms = query_terms(text)
     if terms:
-        condition |= _terms_q(terms, account_ids)
+        condition |= _terms_q(terms, account_ids, notes=notes)
     email = text.strip().lower()
     if owner_email and email and "\x00" not in email and not _has_surrogate(email):
         condition |= _terms_q([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]], account_ids)
     return condition or None
 
 
-def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
+def _terms_q(terms: list[str], account_ids: list[int] | None, *, notes: bool = False) -> Q:
     """The cases holding a term that starts with each of `terms`.
 
     A small match set is read once here and travels as a list of ids. A large one:
@@ -330,7 +351,9 @@ def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
       walks its order (`id + 0` keeps SQLite from driving the page from the set
       and sorting every match).
     """
-    ids = _small_match_set(terms, account_ids)
+    if notes and account_ids is not None:
+        raise ValueError("a seller's search never reads internal notes")
+    ids = _small_match_set(terms, account_ids, notes)
     if ids is not None:
         return Q(pk__in=ids)
     if account_ids is not None:
@@ -341,7 +364,7 @@ def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
             )
             condition &= Q(Exists(holds))
         return condition
-    sql, params = _prefix_sql(terms, account_ids)
+    sql, params = _prefix_sql(terms, account_ids, notes)
     return Q(In(F("pk") + Value(0), RawSQL(sql, params)))
 
 
@@ -372,23 +395,30 @@ def filter_cases(
     *,
     owner_email: bool = False,
     account_ids: list[int] | None = None,
+    notes: bool = False,
 ) -> QuerySet[Case]:
     """The cases of `queryset` that `text` matches (none when it holds nothing to find).
 
     `account_ids`: the accounts `queryset` is within (a seller's), so that only
-    their terms are read; None for every account (an agent).
+    their terms are read; None for every account (an agent). `notes`: internal
+    notes count too (the agents' search; never with `account_ids`).
     """
     if account_ids is not None and not account_ids:
         return queryset.none()
-    condition = match_q(text, owner_email=owner_email, account_ids=account_ids)
+    condition = match_q(text, owner_email=owner_email, account_ids=account_ids, notes=notes)
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
-def case_terms(*, description: str, email: str, texts: Iterable[str]) -> set[str]:
-    """Every term of a case: its description, its messages' texts and its owner's e-mail."""
+def case_terms(
+    *, description: str, email: str, texts: Iterable[str], notes: Iterable[str] = ()
+) -> set[str]:
+    """Every term of a case: its description, its messages' texts, its owner's e-mail,
+    and the words of its internal notes, marked (NOTE_MARK)."""
     terms = index_terms(description)
     for text in texts:
         terms |= index_terms(text)
+    for note in notes:
+        terms |= {(NOTE_MARK + term)[:MAX_TERM_LENGTH] for term in index_terms(note)}
     if email:
         terms.add((EMAIL_MARK + email.lower())[:MAX_TERM_LENGTH])
     return terms
@@ -477,7 +507,9 @@ def search_snippets(*, case_ids: list[int], text: str) -> dict[int, SafeString]:
     if not terms or not case_ids:
         return {}
     entries = (
-        CaseSearchEntry.objects.filter(case_id__in=case_ids, message_id__isnull=False)
+        CaseSearchEntry.objects.filter(
+            case_id__in=case_ids, message_id__isnull=False, internal=False
+        )
         .order_by("case_id", "-message_id")
         .values_list("case_id", "subject", "body", "file_names")
     )

@@ -41,9 +41,17 @@ def case_search_description_update(*, case_id: int, description: str) -> None:
 
 
 def case_search_entry_add(
-    *, case_id: int, message_id: int, subject: str, body: str, file_names: list[str]
+    *,
+    case_id: int,
+    message_id: int,
+    subject: str,
+    body: str,
+    file_names: list[str],
+    internal: bool = False,
 ) -> CaseSearchEntry:
     """Index a message's text for the log's search. Call in the message's transaction.
+
+    `internal`: an agents' note, whose terms only the agents' search reads.
 
     The entry takes the case's next ordinal (see `CaseSearchEntry.key`): the case
     row is locked first, so two messages posted to one case at once queue here
@@ -66,11 +74,14 @@ def case_search_entry_add(
         subject=subject,
         body=body,
         file_names=" ".join(file_names),
+        internal=internal,
     )
     text = entry_text(entry.subject, entry.body, entry.file_names)
     if account_id is None:
         raise Case.DoesNotExist(f"No case {case_id} to index a message of.")
-    _search_terms_add(case_id, account_id, case_terms(description="", email="", texts=[text]))
+    texts, notes = ([], [text]) if internal else ([text], [])
+    terms = case_terms(description="", email="", texts=texts, notes=notes)
+    _search_terms_add(case_id, account_id, terms)
     return entry
 
 
@@ -92,18 +103,25 @@ def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
     """
     case_ids = list(case_ids)
     texts: dict[int, list[str]] = {}
+    notes: dict[int, list[str]] = {}
     with transaction.atomic():
         entries = CaseSearchEntry.objects.filter(case_id__in=case_ids, message_id__isnull=False)
-        for case_id, subject, body, names in entries.values_list(
-            "case_id", "subject", "body", "file_names"
+        for case_id, subject, body, names, internal in entries.values_list(
+            "case_id", "subject", "body", "file_names", "internal"
         ):
-            texts.setdefault(case_id, []).append(entry_text(subject, body, names))
+            into = notes if internal else texts
+            into.setdefault(case_id, []).append(entry_text(subject, body, names))
         rows = [
             CaseSearchTerm(term=term, case_id=pk, account_id=account_id)
             for pk, account_id, description, email in Case.objects.filter(
                 pk__in=case_ids
             ).values_list("pk", "account_id", "short_description", "primary_email")
-            for term in case_terms(description=description, email=email, texts=texts.get(pk, []))
+            for term in case_terms(
+                description=description,
+                email=email,
+                texts=texts.get(pk, []),
+                notes=notes.get(pk, []),
+            )
         ]
         CaseSearchTerm.objects.filter(case_id__in=case_ids).delete()
         CaseSearchTerm.objects.bulk_create(rows, batch_size=2000)
@@ -111,11 +129,11 @@ def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
 
 
 def case_search_entries_rebuild(
-    *, case_ids: list[int], messages: Iterable[tuple[int, int, str, str, list[str]]]
+    *, case_ids: list[int], messages: Iterable[tuple[int, int, str, str, list[str], bool]]
 ) -> int:
     """Re-index `case_ids` from scratch: their descriptions and the given messages.
 
-    `messages` yields (case_id, message_id, subject, body, file_names). For data
+    `messages` yields (case_id, message_id, subject, body, file_names, internal). For data
     written in bulk (demo data, imports); posting a message indexes it by itself.
     """
     with transaction.atomic():
@@ -127,7 +145,9 @@ def case_search_entries_rebuild(
             )
         ]
         ordinals: dict[int, int] = {}
-        for case_id, message_id, subject, body, names in sorted(messages, key=lambda m: m[1]):
+        for case_id, message_id, subject, body, names, internal in sorted(
+            messages, key=lambda m: m[1]
+        ):
             ordinals[case_id] = ordinals.get(case_id, 0) + 1
             entries.append(
                 CaseSearchEntry(
@@ -137,6 +157,7 @@ def case_search_entries_rebuild(
                     subject=subject,
                     body=body,
                     file_names=" ".join(names),
+                    internal=internal,
                 )
             )
         CaseSearchEntry.objects.bulk_create(entries, batch_size=2000)

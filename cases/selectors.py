@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
@@ -41,6 +42,7 @@ from cases.models import (
     CaseView,
     Membership,
     SellerAccount,
+    User,
     expired_q,
     not_expired_ranges,
 )
@@ -330,4 +332,21 @@ def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
     return (
         list(reminders.order_by("auto_resolve_at").values_list("pk", flat=True)),
         list(ends.order_by("auto_resolve_at").values_list("pk", flat=True)),
+    )
+
+
+def support_agents() -> QuerySet[User]:
+    """The agents a case can be assigned to: active staff who may act on cases
+    (the "Support agents" group's permission, their own, or a superuser)."""
+    acts = Q(codename="act_on_case", content_type__app_label="cases")
+    permission = Permission.objects.filter(acts)
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=permission)
+            | Q(user_permissions__in=permission)
+        )
+        .distinct()
+        .order_by("email")
     )

@@ -156,7 +156,10 @@ def _compose_for(audience: str, case: Case, event: str, message: Message | None)
     # One mail to the owner, the CC list copied: in the owner's language and zone.
     # The support message's text comes along (never its files, which stay behind
     # the access-checked case page) unless the operator turned it off.
-    include = settings.CASELOG_EMAIL_INCLUDES_MESSAGE and message is not None
+    # An internal note never leaves the agents, whatever the caller passed.
+    include = (
+        settings.CASELOG_EMAIL_INCLUDES_MESSAGE and message is not None and not message.is_note
+    )
     with translation.override(language), timezone.override(zone):
         return _compose(
             case=case,
