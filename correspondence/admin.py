@@ -169,6 +169,10 @@ class SavedReplyAdmin(admin.ModelAdmin):
         return bool(reply.body_fr.strip())
 
 
+# An action's confirmation lists this many of the selected cases, then counts the rest.
+SELECTION_SHOWN = 100
+
+
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = [
@@ -348,7 +352,7 @@ class CaseAdmin(admin.ModelAdmin):
         if form.is_valid():
             self._assign(request, queryset, form.cleaned_data["assignee"])
             return None
-        return self._assign_page(request, form, list(queryset), from_list=True)
+        return self._assign_page(request, form, queryset, from_list=True)
 
     def _assign(self, request, cases, assignee) -> None:
         count = 0
@@ -376,9 +380,8 @@ class CaseAdmin(admin.ModelAdmin):
             "title": _("Assign cases to an agent"),
             "opts": self.model._meta,
             "form": form,
-            "cases": cases,
             "from_list": from_list,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **self._selection(request, cases),
         }
         return TemplateResponse(request, "admin/cases/case/assign.html", context)
 
@@ -391,7 +394,20 @@ class CaseAdmin(admin.ModelAdmin):
         if "apply" in request.POST:
             self._apply(request, queryset, CaseEvent.RESOLVED)
             return None
-        return self._confirm_page(request, list(queryset), from_list=True)
+        return self._confirm_page(request, queryset, from_list=True)
+
+    def _selection(self, request, cases) -> dict:
+        """What an action's confirmation shows and carries: the first cases of the
+        selection and their count; "all N cases of the list" travels as the admin's
+        own `select_across` (the list's filters stay in the page's URL), not as N ids."""
+        shown = list(cases[:SELECTION_SHOWN])
+        return {
+            "cases": shown,
+            "total": cases.count() if isinstance(cases, QuerySet) else len(shown),
+            "select_across": request.POST.get("select_across") == "1",
+            "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
 
     def _confirm_page(self, request, cases, *, from_list: bool) -> TemplateResponse:
         """Resolving ends the conversation (and e-mails the sellers): asked first."""
@@ -399,9 +415,8 @@ class CaseAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Resolve cases"),
             "opts": self.model._meta,
-            "cases": cases,
             "from_list": from_list,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **self._selection(request, cases),
         }
         return TemplateResponse(request, "admin/cases/case/resolve_confirm.html", context)
 
@@ -417,7 +432,7 @@ class CaseAdmin(admin.ModelAdmin):
                 note=form.cleaned_data["note"],
             )
             return None
-        return self._transfer_page(request, form, list(queryset), from_list=True)
+        return self._transfer_page(request, form, queryset, from_list=True)
 
     def _transfer_page(self, request, form, cases, *, from_list: bool) -> TemplateResponse:
         context = {
@@ -425,9 +440,8 @@ class CaseAdmin(admin.ModelAdmin):
             "title": _("Transfer cases to another team"),
             "opts": self.model._meta,
             "form": form,
-            "cases": cases,
             "from_list": from_list,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **self._selection(request, cases),
         }
         return TemplateResponse(request, "admin/cases/case/transfer.html", context)
 
