@@ -138,3 +138,18 @@ def test_a_seller_cannot_take_or_assign(seller_client, case):
     assert seller_client.post(f"{LIST}{case.pk}/take/").status_code == 302  # to the admin login
     assert seller_client.post(f"{LIST}{case.pk}/assign/").status_code == 302
     assert assignee_of(case) is None
+
+
+def test_the_agents_tools_speak_french(agent_admin, case, support_agent):
+    from django.conf import settings
+
+    from correspondence.services import case_note_add
+
+    case_note_add(case=case, author=support_agent, body="Une remarque")
+    agent_admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = agent_admin.get(f"{LIST}{case.pk}/change/")
+    for words in ("Note interne", "Ajouter une note interne", "Prendre", "Assigner à…"):
+        assert words in page.text, words
+    listed = agent_admin.get(LIST)
+    assert "Assignés à moi" in listed.text
+    assert "Non assigné" in listed.text

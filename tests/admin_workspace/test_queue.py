@@ -109,7 +109,9 @@ def test_an_index_serves_the_queue_order(lookup, index, account, seller):
     queued(account, seller, CaseState.OPEN, waited_hours=1)
     page = Case.objects.filter(**lookup).order_by(*CaseAdmin.ordering)[:50]
     plan = _plan(page)
-    assert index in plan, plan
+    # PostgreSQL picks among the queue's indexes by its statistics (a table of one
+    # row says little); either way, no sort step.
+    assert (index if connection.vendor == "sqlite" else "case_queue") in plan, plan
     assert "TEMP B-TREE" not in plan  # SQLite: no sort step
     assert "Sort" not in plan.replace("Sort Key", "")  # PostgreSQL: no sort step
 
@@ -118,8 +120,12 @@ def test_an_index_serves_the_queue_order(lookup, index, account, seller):
 
 
 @pytest.fixture
-def db_queue(settings):
-    """The production queue: task rows in this database, run by the worker."""
+def db_queue(settings, transactional_db):
+    """The production queue: task rows in this database, run by the worker (which
+    closes its connection: no test transaction around it)."""
+    from tests.background.conftest import repair_permissions
+
+    repair_permissions()
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
