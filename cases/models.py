@@ -743,6 +743,9 @@ class CaseHistory(models.Model):
         ESCALATION = "escalation", _("Escalation")
         ASSIGNEE = "assignee", _("Assignee")
 
+    # The agents' own bookkeeping: not on the seller's page of the case.
+    AGENTS_ONLY: ClassVar[frozenset[str]] = frozenset({Field.ASSIGNEE})
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

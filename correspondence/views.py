@@ -34,6 +34,7 @@ from cases.models import (
     WAITING_ON_SELLER,
     Case,
     CaseEvent,
+    CaseHistory,
 )
 from cases.search import similar_cases
 from cases.services import CaseStateError, case_mark_seen, case_transition
@@ -75,7 +76,11 @@ def _render_detail(
     # Dates, sizes and download URLs computed once per message and file (the
     # thread and the file list both show them), no `reverse()` per file.
     files = prepare_thread(thread)
-    history = case.history.select_related("actor").order_by("changed_at", "id")
+    history = (
+        case.history.exclude(field__in=CaseHistory.AGENTS_ONLY)
+        .select_related("actor")
+        .order_by("changed_at", "id")
+    )
     if reply_form is None and not case.is_expired:
         reply_form = ReplyForm()
     asked = _asks_if_solved(case, thread)

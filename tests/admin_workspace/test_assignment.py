@@ -153,3 +153,13 @@ def test_the_agents_tools_speak_french(agent_admin, case, support_agent):
     listed = agent_admin.get(LIST)
     assert "Assignés à moi" in listed.text
     assert "Non assigné" in listed.text
+
+
+def test_the_seller_does_not_see_who_the_case_is_assigned_to(
+    agent_admin, case, seller_client, support_agent
+):
+    agent_admin.post(f"{LIST}{case.pk}/take/")
+    page = seller_client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    assert support_agent.email not in page.text
+    assert "Assignee" not in page.text
