@@ -247,12 +247,10 @@ def _accounts_sql(column: str, account_ids: list[int] | None) -> tuple[str, list
     return f" AND {column} IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
 
 
-def _ranges_sql(column: str, term: str, notes: bool) -> tuple[str, list[str | int]]:
-    """The condition "`column` starts with `term`" (or, with `notes`, with NOTE_MARK + `term`)."""
-    prefixes = [term, (NOTE_MARK + term)[:MAX_TERM_LENGTH]] if notes else [term]
-    sql = " OR ".join(f"({column} >= %s AND {column} < %s)" for _ in prefixes)
-    params: list[str | int] = [bound for prefix in prefixes for bound in (prefix, _after(prefix))]
-    return (f"({sql})" if notes else sql), params
+def _prefixes(term: str, notes: bool) -> list[str]:
+    """What a case's term must start with to match `term`: the term itself, and with
+    `notes` (the agents' search) the same term in a note (NOTE_MARK + `term`)."""
+    return [term, (NOTE_MARK + term)[:MAX_TERM_LENGTH]] if notes else [term]
 
 
 def _prefix_sql(
@@ -262,10 +260,18 @@ def _prefix_sql(
     accounts, account_params = _accounts_sql("account_id", account_ids)
     selects: list[str] = []
     params: list[str | int] = []
-    for term in terms:
-        ranges, range_params = _ranges_sql("term", term, notes)
-        selects.append(f"SELECT case_id FROM {_TERMS_TABLE} WHERE {ranges}{accounts}")
-        params += [*range_params, *account_params]
+    for index, term in enumerate(terms):
+        # One index range per prefix (UNION ALL, not OR: each stays an index-only scan).
+        parts = []
+        for prefix in _prefixes(term, notes):
+            parts.append(
+                f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s{accounts}"
+            )
+            params += [prefix, _after(prefix), *account_params]
+        if len(parts) == 1:
+            selects.append(parts[0])
+        else:
+            selects.append(f"SELECT case_id FROM ({' UNION ALL '.join(parts)}) AS n{index}")
     return " INTERSECT ".join(selects), params
 
 
@@ -277,23 +283,41 @@ def _small_match_set(
     One bounded query: the longest term (usually the rarest) drives, through the
     (account, term) index for a seller or the primary key for an agent; each other
     term is a probe of the (case, term) index. It stops at SMALL_SET + 1 cases, so
-    a common word costs a few thousand index entries.
+    a common word costs a few thousand index entries. With `notes`, each term is
+    two ranges (its own and a note's): the driving ranges are read one after the
+    other (UNION ALL), a probe is satisfied by either.
     """
     first, *others = sorted(terms, key=len, reverse=True)
-    accounts, account_params = _accounts_sql("t.account_id", account_ids)
-    ranges, range_params = _ranges_sql("t.term", first, notes)
-    sql = f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t WHERE {ranges}{accounts}"
-    params: list[str | int] = [*range_params, *account_params]
+    params: list[str | int] = []
+    driving = _prefixes(first, notes)
+    if len(driving) == 1:
+        accounts, account_params = _accounts_sql("t.account_id", account_ids)
+        sql = (
+            f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t"
+            f" WHERE t.term >= %s AND t.term < %s{accounts}"
+        )
+        params += [first, _after(first), *account_params]
+    else:
+        accounts, account_params = _accounts_sql("account_id", account_ids)
+        ranges = []
+        for prefix in driving:
+            ranges.append(
+                f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s{accounts}"
+            )
+            params += [prefix, _after(prefix), *account_params]
+        sql = f"SELECT DISTINCT t.case_id FROM ({' UNION ALL '.join(ranges)}) t WHERE 1 = 1"
     # The probes name the accounts too: PostgreSQL may answer them with a hash of
     # the other term's range, which is then the accounts' part of it only.
-    probe_accounts, _ = _accounts_sql("u.account_id", account_ids)
+    probe_accounts, account_params = _accounts_sql("u.account_id", account_ids)
     for term in others:
-        ranges, range_params = _ranges_sql("u.term", term, notes)
-        sql += (
-            f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
-            f" AND {ranges}{probe_accounts})"
-        )
-        params += [*range_params, *account_params]
+        probes = []
+        for prefix in _prefixes(term, notes):
+            probes.append(
+                f"EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
+                f" AND u.term >= %s AND u.term < %s{probe_accounts})"
+            )
+            params += [prefix, _after(prefix), *account_params]
+        sql += " AND " + (probes[0] if len(probes) == 1 else f"({' OR '.join(probes)})")
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s", [*params, SMALL_SET + 1])
         ids = [row[0] for row in cursor.fetchall()]

@@ -156,3 +156,28 @@ def test_no_seller_reaches_a_note_by_any_path(
     assert similar_cases(cases=cases_visible_to(seller), text="Zanzibarian fraud") == []
     similar = seller_client.get("/cases/similar/", {"subject": "Zanzibarian fraud suspicion"})
     assert f"{case.pk}" not in similar.text
+
+
+@pytest.mark.parametrize("small_set", [2000, 0])
+def test_the_agents_search_mixes_note_and_case_words(
+    small_set, monkeypatch, agent_client, case, account, seller
+):
+    """Every word must match, in a note or in the case; both ways of reading the
+    index (a small match set, or the subquery a page probes) agree."""
+    import cases.search
+
+    monkeypatch.setattr(cases.search, "SMALL_SET", small_set)
+    other = make_case(account, owner=seller, short_description="Payout late")
+    add_note(agent_client, case)
+    for query, expected in [
+        ("payout zanzibarian", {case.pk}),
+        ("zanzibarian fraud", {case.pk}),
+        ("payout", {case.pk, other.pk}),
+        ("late zanzibarian", set()),
+    ]:
+        page = agent_client.get("/admin/cases/case/", {"q": query})
+        found = {c.pk for c in (case, other) if f"/admin/cases/case/{c.pk}/change/" in page.text}
+        assert found == expected, query
+    # The seller's log, either way, never matches the note's words.
+    seller_page = _login(seller).get("/cases/", {"q": "payout zanzibarian"})
+    assert f"/cases/{case.pk}/" not in seller_page.text
