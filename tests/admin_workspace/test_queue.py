@@ -243,3 +243,25 @@ def test_a_seller_never_sees_a_bulk_job(seller_client, agent_admin, account, sel
     assert seller_client.get(f"{LIST}bulk/{job.pk}/").status_code == 302  # admin login
     assert agent_admin.get(f"{LIST}bulk/{job.pk}/").status_code == 200
     assert agent_admin.get(f"{LIST}bulk/{job.pk + 1}/").status_code == 404
+
+
+def test_the_confirmation_of_a_whole_list_carries_its_filters_not_its_ids(
+    agent_admin, account, seller
+):
+    cases = many_cases(account, seller, 150)
+    many_cases(account, seller, 2, state=CaseState.ANSWERED)  # outside the filter
+    page = agent_admin.post(
+        f"{LIST}?state=pending_support",
+        {
+            "action": "resolve_cases",
+            "select_across": "1",
+            "index": "0",
+            ACTION_CHECKBOX_NAME: [cases[0].pk],
+        },
+    )
+    assert page.status_code == 200
+    assert "Resolve these 150 cases?" in page.text
+    assert "in all." in page.text  # 100 listed, then the count
+    assert 'name="select_across" value="1"' in page.text
+    assert f'name="{ACTION_CHECKBOX_NAME}"' not in page.text
+    assert 'action="/admin/cases/case/?state=pending_support"' in page.text
