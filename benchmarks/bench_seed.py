@@ -206,13 +206,16 @@ def _row_adapter(now: dt.datetime) -> tuple[list[str], Any]:
         elif field.attname == "state_rank":
             # What UrgencyField.pre_save stores: the state's urgency.
             plan.append(("rank", None))
+        elif field.attname == "queue_rank":
+            # What QueueRankField.pre_save stores (no bench case is escalated).
+            plan.append(("queue", None))
         elif field.attname in known:
             kind = "dt" if field.get_internal_type() == "DateTimeField" else "raw"
             plan.append((kind, known[field.attname]))
         else:
             plan.append(("const", defaults[position]))
     sqlite = connection.vendor == "sqlite"
-    from cases.models import STATES, CaseState
+    from cases.models import STATES, CaseState, queue_rank_of
 
     def as_db(value: dt.datetime | None) -> Any:
         if value is None or not sqlite:
@@ -231,6 +234,8 @@ def _row_adapter(now: dt.datetime) -> tuple[list[str], Any]:
                 out.append(as_db(row[6] or row[2]))
             elif kind == "rank":
                 out.append(STATES[CaseState(row[3])].urgency)
+            elif kind == "queue":
+                out.append(queue_rank_of(row[3], False))
             else:
                 out.append(arg)
         return tuple(out)

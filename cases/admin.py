@@ -123,3 +123,18 @@ class EscalatedFilter(admin.SimpleListFilter):
         if self.value() in ("0", "1"):
             return queryset.filter(escalated_at__isnull=self.value() == "0")
         return queryset
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assignee")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Assigned to me")), ("none", _("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee_id=request.user.pk)
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset

@@ -29,7 +29,7 @@ from cases.models import (
     User,
     available_time_zones,
 )
-from cases.selectors import account_member_emails, recipient_preferences
+from cases.selectors import account_member_emails, recipient_preferences, support_agents
 from cases.services import member_email_check
 from cases.validators import MAX_CC_TEXT_LENGTH, clean_short_description, parse_cc_list
 
@@ -291,3 +291,16 @@ class ClearEscalationForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class AssignForm(forms.Form):
+    """ "Assign to…": an agent of Seller Support (`support_agents`)."""
+
+    assignee = forms.ModelChoiceField(
+        label=gettext_lazy("Assign to"), queryset=User.objects.none(), empty_label=None
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["assignee"])
+        field.queryset = support_agents()

@@ -515,6 +515,39 @@ class UrgencyField(models.PositiveSmallIntegerField):
         return rank
 
 
+class QueueRank(models.IntegerChoices):
+    """The agents' queue: escalated cases first within support's turn, then the
+    rest of support's turn, then everything else (each by the longest wait)."""
+
+    ESCALATED = 0, _("Escalated, support's turn")
+    SUPPORT = 1, _("Support's turn")
+    OTHER = 2, _("Not support's turn")
+
+
+def queue_rank_of(state: str, escalated: bool) -> int:
+    if STATES[CaseState(state)].turn != Turn.SUPPORT:
+        return QueueRank.OTHER
+    return QueueRank.ESCALATED if escalated else QueueRank.SUPPORT
+
+
+class QueueRankField(models.PositiveSmallIntegerField):
+    """The case's place in the agents' queue (`queue_rank_of` its state and
+    escalation), kept in step by every save and bulk create, like UrgencyField: a
+    save(update_fields=...) that changes the state or the escalation must list it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", QueueRank.OTHER)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> int:
+        rank = queue_rank_of(
+            model_instance.serializable_value("state"),
+            getattr(model_instance, "escalated_at", None) is not None,
+        )
+        setattr(model_instance, self.attname, rank)
+        return rank
+
+
 class Case(models.Model):
     id = models.BigIntegerField(_("case ID"), primary_key=True, default=new_case_id, editable=False)
     account = models.ForeignKey(
@@ -554,6 +587,19 @@ class Case(models.Model):
     # range scan in every language. Derived from `state` whenever a case is saved
     # (UrgencyField.pre_save), so it is never written by hand.
     state_rank = UrgencyField(editable=False)
+    # The agents' queue order (see QueueRank), derived from state and escalation.
+    queue_rank = QueueRankField(editable=False)
+    # The agent who handles the case (cases.services.case_assign); empty: unassigned.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assignee"),
+        # Indexed by case_queue_assignee, which it leads.
+        db_index=False,
+    )
     # --- the conversation (kept by cases.services.case_transition) --------
     # When support last acted (message, state change, transfer): the log's
     # "Updated" mark compares it with when the user last opened the case.
@@ -627,6 +673,16 @@ class Case(models.Model):
             models.Index(fields=["auto_resolve_at"], name="case_auto_resolve"),
             # The admin's default view: who has waited longest.
             models.Index(fields=["waiting_since", "id"], name="case_waiting_since"),
+            # The agents' queue (escalated first, then the longest wait), and the
+            # same order under its state, "assigned to me" and "unassigned" filters.
+            models.Index(fields=["queue_rank", "waiting_since", "id"], name="case_queue"),
+            models.Index(
+                fields=["state", "queue_rank", "waiting_since", "id"], name="case_queue_state"
+            ),
+            models.Index(
+                fields=["assignee", "queue_rank", "waiting_since", "id"],
+                name="case_queue_assignee",
+            ),
             # The header's "needs your attention" count (yours / all), index only.
             models.Index(
                 fields=["account", "state", "primary_email", "id"], name="case_acct_state_email"
@@ -773,6 +829,10 @@ class CaseHistory(models.Model):
         SUPPORT_TEAM = "support_team", _("Support team")
         AUTO_RESOLVE = "auto_resolve_at", _("Automatic resolution")
         ESCALATION = "escalation", _("Escalation")
+        ASSIGNEE = "assignee", _("Assignee")
+
+    # The agents' own bookkeeping: not on the seller's page of the case.
+    AGENTS_ONLY: ClassVar[frozenset[str]] = frozenset({Field.ASSIGNEE})
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
     actor = models.ForeignKey(
@@ -803,6 +863,8 @@ class CaseHistory(models.Model):
             return str(CaseState(raw).label)
         if self.field == self.Field.ESCALATION and raw in EscalationReason.values:
             return str(EscalationReason(raw).label)
+        if self.field == self.Field.ASSIGNEE and not raw:
+            return str(_("Unassigned"))
         if self.field == self.Field.AUTO_RESOLVE and raw:
             moment = parse_datetime(raw)
             if moment is not None:
@@ -858,6 +920,10 @@ class CaseSearchEntry(models.Model):
     subject = models.TextField(blank=True, default="")
     body = models.TextField(blank=True, default="")
     file_names = models.TextField(blank=True, default="")
+    # An agents' internal note: its terms are marked (`cases.search.NOTE_MARK`), so
+    # the agents' search finds them and a seller's search never does; no snippet
+    # is ever cut from it.
+    internal = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("search entry")

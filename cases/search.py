@@ -41,6 +41,8 @@ its case id (~210 ms for a common word at 100,000 cases); the term B-tree answer
 from the index alone on both (see `benchmarks/README.md`, "Full-text search").
 The owner's e-mail is stored as one more term, `@` + the address (no ordinary term
 starts with `@`), for the agents' search: exact and prefix matches by the index.
+The words of an agents' internal note are stored as `!` + term: only the agents'
+search (`notes=True`) reads that range, so a seller's search never matches a note.
 
 **The index's bounds.** Each text (a message, a description) gives at most its
 first MAX_TERMS_PER_TEXT terms, in the order they appear; a text adds none once
@@ -97,6 +99,10 @@ MAX_TERMS_PER_TEXT = 2_000
 MAX_TERMS_PER_CASE = 20_000
 MIN_CASE_ID_PREFIX = 4
 EMAIL_MARK = "@"
+# The terms of an agents' internal note are stored as NOTE_MARK + term (no
+# ordinary term starts with "!"): a seller's query term, a prefix range of
+# ordinary terms, can never reach one; the agents' search reads both ranges.
+NOTE_MARK = "!"
 START, STOP = "\x02", "\x03"
 _TERMS_TABLE = CaseSearchTerm._meta.db_table
 
@@ -264,43 +270,77 @@ def _accounts_sql(column: str, account_ids: list[int] | None) -> tuple[str, list
     return f" AND {column} IN ({', '.join(['%s'] * len(account_ids))})", list(account_ids)
 
 
-def _prefix_sql(terms: Iterable[str], account_ids: list[int] | None) -> tuple[str, list[str | int]]:
+def _prefixes(term: str, notes: bool) -> list[str]:
+    """What a case's term must start with to match `term`: the term itself, and with
+    `notes` (the agents' search) the same term in a note (NOTE_MARK + `term`)."""
+    return [term, (NOTE_MARK + term)[:MAX_TERM_LENGTH]] if notes else [term]
+
+
+def _prefix_sql(
+    terms: Iterable[str], account_ids: list[int] | None, notes: bool = False
+) -> tuple[str, list[str | int]]:
     """Ids of the cases holding, for every one of `terms`, a term that starts with it."""
     accounts, account_params = _accounts_sql("account_id", account_ids)
     selects: list[str] = []
     params: list[str | int] = []
-    for term in terms:
-        selects.append(
-            f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s{accounts}"
-        )
-        params += [term, _after(term), *account_params]
+    for index, term in enumerate(terms):
+        # One index range per prefix (UNION ALL, not OR: each stays an index-only scan).
+        parts = []
+        for prefix in _prefixes(term, notes):
+            parts.append(
+                f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s{accounts}"
+            )
+            params += [prefix, _after(prefix), *account_params]
+        if len(parts) == 1:
+            selects.append(parts[0])
+        else:
+            selects.append(f"SELECT case_id FROM ({' UNION ALL '.join(parts)}) AS n{index}")
     return " INTERSECT ".join(selects), params
 
 
-def _small_match_set(terms: list[str], account_ids: list[int] | None) -> list[int] | None:
+def _small_match_set(
+    terms: list[str], account_ids: list[int] | None, notes: bool = False
+) -> list[int] | None:
     """The matching case ids when there are at most SMALL_SET of them, else None.
 
     One bounded query: the longest term (usually the rarest) drives, through the
     (account, term) index for a seller or the primary key for an agent; each other
     term is a probe of the (case, term) index. It stops at SMALL_SET + 1 cases, so
-    a common word costs a few thousand index entries.
+    a common word costs a few thousand index entries. With `notes`, each term is
+    two ranges (its own and a note's): the driving ranges are read one after the
+    other (UNION ALL), a probe is satisfied by either.
     """
     first, *others = sorted(terms, key=len, reverse=True)
-    accounts, account_params = _accounts_sql("t.account_id", account_ids)
-    sql = (
-        f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t"
-        f" WHERE t.term >= %s AND t.term < %s{accounts}"
-    )
-    params: list[str | int] = [first, _after(first), *account_params]
+    params: list[str | int] = []
+    driving = _prefixes(first, notes)
+    if len(driving) == 1:
+        accounts, account_params = _accounts_sql("t.account_id", account_ids)
+        sql = (
+            f"SELECT DISTINCT t.case_id FROM {_TERMS_TABLE} t"
+            f" WHERE t.term >= %s AND t.term < %s{accounts}"
+        )
+        params += [first, _after(first), *account_params]
+    else:
+        accounts, account_params = _accounts_sql("account_id", account_ids)
+        ranges = []
+        for prefix in driving:
+            ranges.append(
+                f"SELECT case_id FROM {_TERMS_TABLE} WHERE term >= %s AND term < %s{accounts}"
+            )
+            params += [prefix, _after(prefix), *account_params]
+        sql = f"SELECT DISTINCT t.case_id FROM ({' UNION ALL '.join(ranges)}) t WHERE 1 = 1"
     # The probes name the accounts too: PostgreSQL may answer them with a hash of
     # the other term's range, which is then the accounts' part of it only.
-    probe_accounts, _ = _accounts_sql("u.account_id", account_ids)
+    probe_accounts, account_params = _accounts_sql("u.account_id", account_ids)
     for term in others:
-        sql += (
-            f" AND EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
-            f" AND u.term >= %s AND u.term < %s{probe_accounts})"
-        )
-        params += [term, _after(term), *account_params]
+        probes = []
+        for prefix in _prefixes(term, notes):
+            probes.append(
+                f"EXISTS (SELECT 1 FROM {_TERMS_TABLE} u WHERE u.case_id = t.case_id"
+                f" AND u.term >= %s AND u.term < %s{probe_accounts})"
+            )
+            params += [prefix, _after(prefix), *account_params]
+        sql += " AND " + (probes[0] if len(probes) == 1 else f"({' OR '.join(probes)})")
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} LIMIT %s", [*params, SMALL_SET + 1])
         ids = [row[0] for row in cursor.fetchall()]
@@ -318,12 +358,17 @@ def case_id_range(text: str) -> tuple[int, int] | None:
 
 
 def match_q(
-    text: str, *, owner_email: bool = False, account_ids: list[int] | None = None
+    text: str,
+    *,
+    owner_email: bool = False,
+    account_ids: list[int] | None = None,
+    notes: bool = False,
 ) -> Q | None:
     """The condition on cases that `text` matches, or None when `text` holds nothing to find.
 
     With `owner_email` (the agents' search), a case whose owner's e-mail starts with
-    `text` matches too. `account_ids` (a seller's accounts) makes the term lookups
+    `text` matches too; with `notes` (the agents' search only), the words of its
+    internal notes count too. `account_ids` (a seller's accounts) makes the term lookups
     read those accounts' terms only: the caller's cases are in them anyway.
     """
     condition = Q()
@@ -332,14 +377,14 @@ def match_q(
         condition |= Q(pk__gte=id_range[0], pk__lt=id_range[1])
     terms = query_terms(text)
     if terms:
-        condition |= _terms_q(terms, account_ids)
+        condition |= _terms_q(terms, account_ids, notes=notes)
     email = text.strip().lower()
     if owner_email and email and "\x00" not in email and not _has_surrogate(email):
         condition |= _terms_q([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]], account_ids)
     return condition or None
 
 
-def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
+def _terms_q(terms: list[str], account_ids: list[int] | None, *, notes: bool = False) -> Q:
     """The cases holding a term that starts with each of `terms`.
 
     A small match set is read once here and travels as a list of ids. A large one:
@@ -353,7 +398,9 @@ def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
       walks its order (`id + 0` keeps SQLite from driving the page from the set
       and sorting every match).
     """
-    ids = _small_match_set(terms, account_ids)
+    if notes and account_ids is not None:
+        raise ValueError("a seller's search never reads internal notes")
+    ids = _small_match_set(terms, account_ids, notes)
     if ids is not None:
         return Q(pk__in=ids)
     if account_ids is not None:
@@ -364,7 +411,7 @@ def _terms_q(terms: list[str], account_ids: list[int] | None) -> Q:
             )
             condition &= Q(Exists(holds))
         return condition
-    sql, params = _prefix_sql(terms, account_ids)
+    sql, params = _prefix_sql(terms, account_ids, notes)
     return Q(In(F("pk") + Value(0), RawSQL(sql, params)))
 
 
@@ -395,22 +442,27 @@ def filter_cases(
     *,
     owner_email: bool = False,
     account_ids: list[int] | None = None,
+    notes: bool = False,
 ) -> QuerySet[Case]:
     """The cases of `queryset` that `text` matches (none when it holds nothing to find).
 
     `account_ids`: the accounts `queryset` is within (a seller's), so that only
-    their terms are read; None for every account (an agent).
+    their terms are read; None for every account (an agent). `notes`: internal
+    notes count too (the agents' search; never with `account_ids`).
     """
     if account_ids is not None and not account_ids:
         return queryset.none()
-    condition = match_q(text, owner_email=owner_email, account_ids=account_ids)
+    condition = match_q(text, owner_email=owner_email, account_ids=account_ids, notes=notes)
     return queryset.none() if condition is None else queryset.filter(condition)
 
 
-def case_terms(*, description: str, email: str, texts: Iterable[str]) -> set[str]:
-    """Every term of a case: its description, its owner's e-mail and its messages'
-    texts, in that order, within the index's bounds: each text's first terms
-    (`text_terms`), and no text's once the case holds MAX_TERMS_PER_CASE.
+def case_terms(
+    *, description: str, email: str, texts: Iterable[str], notes: Iterable[str] = ()
+) -> set[str]:
+    """Every term of a case: its description, its owner's e-mail, its messages'
+    texts and the words of its internal notes (marked NOTE_MARK), in that order,
+    within the index's bounds: each text's first terms (`text_terms`), and no
+    text's once the case holds MAX_TERMS_PER_CASE.
 
     Posting a message follows the same rule (`cases.search_index`), so a rebuild
     finds the terms the posts wrote.
@@ -422,6 +474,10 @@ def case_terms(*, description: str, email: str, texts: Iterable[str]) -> set[str
         if len(terms) >= MAX_TERMS_PER_CASE:
             break
         terms.update(text_terms(text))
+    for note in notes:
+        if len(terms) >= MAX_TERMS_PER_CASE:
+            break
+        terms.update((NOTE_MARK + term)[:MAX_TERM_LENGTH] for term in text_terms(note))
     return terms
 
 
@@ -508,7 +564,9 @@ def search_snippets(*, case_ids: list[int], text: str) -> dict[int, SafeString]:
     if not terms or not case_ids:
         return {}
     entries = (
-        CaseSearchEntry.objects.filter(case_id__in=case_ids, message_id__isnull=False)
+        CaseSearchEntry.objects.filter(
+            case_id__in=case_ids, message_id__isnull=False, internal=False
+        )
         .order_by("case_id", "-message_id")
         .values_list("case_id", "subject", "body", "file_names")
     )

@@ -15,7 +15,14 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from cases.models import Case, CaseSearchEntry, CaseSearchTerm
-from cases.search import MAX_TERMS_PER_CASE, case_terms, entry_text, text_terms
+from cases.search import (
+    MAX_TERM_LENGTH,
+    MAX_TERMS_PER_CASE,
+    NOTE_MARK,
+    case_terms,
+    entry_text,
+    text_terms,
+)
 
 
 def case_search_index_new(*, case: Case) -> None:
@@ -41,9 +48,17 @@ def case_search_description_update(*, case_id: int, description: str) -> None:
 
 
 def case_search_entry_add(
-    *, case_id: int, message_id: int, subject: str, body: str, file_names: list[str]
+    *,
+    case_id: int,
+    message_id: int,
+    subject: str,
+    body: str,
+    file_names: list[str],
+    internal: bool = False,
 ) -> CaseSearchEntry:
     """Index a message's text for the log's search. Call in the message's transaction.
+
+    `internal`: an agents' note, whose terms only the agents' search reads.
 
     The entry takes the case's next ordinal (see `CaseSearchEntry.key`): the case
     row is locked first, so two messages posted to one case at once queue here
@@ -66,13 +81,17 @@ def case_search_entry_add(
         subject=subject,
         body=body,
         file_names=" ".join(file_names),
+        internal=internal,
     )
     text = entry_text(entry.subject, entry.body, entry.file_names)
     if account_id is None:
         raise Case.DoesNotExist(f"No case {case_id} to index a message of.")
     # The rule of `case_terms`: a case that holds its bound of terms takes no more.
     if CaseSearchTerm.objects.filter(case_id=case_id).count() < MAX_TERMS_PER_CASE:
-        _search_terms_add(case_id, account_id, set(text_terms(text)))
+        terms = set(text_terms(text))
+        if internal:
+            terms = {(NOTE_MARK + term)[:MAX_TERM_LENGTH] for term in terms}
+        _search_terms_add(case_id, account_id, terms)
     return entry
 
 
@@ -94,18 +113,25 @@ def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
     """
     case_ids = list(case_ids)
     texts: dict[int, list[str]] = {}
+    notes: dict[int, list[str]] = {}
     with transaction.atomic():
         entries = CaseSearchEntry.objects.filter(case_id__in=case_ids, message_id__isnull=False)
-        for case_id, subject, body, names in entries.values_list(
-            "case_id", "subject", "body", "file_names"
+        for case_id, subject, body, names, internal in entries.values_list(
+            "case_id", "subject", "body", "file_names", "internal"
         ):
-            texts.setdefault(case_id, []).append(entry_text(subject, body, names))
+            into = notes if internal else texts
+            into.setdefault(case_id, []).append(entry_text(subject, body, names))
         rows = [
             CaseSearchTerm(term=term, case_id=pk, account_id=account_id)
             for pk, account_id, description, email in Case.objects.filter(
                 pk__in=case_ids
             ).values_list("pk", "account_id", "short_description", "primary_email")
-            for term in case_terms(description=description, email=email, texts=texts.get(pk, []))
+            for term in case_terms(
+                description=description,
+                email=email,
+                texts=texts.get(pk, []),
+                notes=notes.get(pk, []),
+            )
         ]
         CaseSearchTerm.objects.filter(case_id__in=case_ids).delete()
         CaseSearchTerm.objects.bulk_create(rows, batch_size=2000)
@@ -113,11 +139,11 @@ def case_search_terms_refresh(*, case_ids: Iterable[int]) -> int:
 
 
 def case_search_entries_rebuild(
-    *, case_ids: list[int], messages: Iterable[tuple[int, int, str, str, list[str]]]
+    *, case_ids: list[int], messages: Iterable[tuple[int, int, str, str, list[str], bool]]
 ) -> int:
     """Re-index `case_ids` from scratch: their descriptions and the given messages.
 
-    `messages` yields (case_id, message_id, subject, body, file_names). For data
+    `messages` yields (case_id, message_id, subject, body, file_names, internal). For data
     written in bulk (demo data, imports); posting a message indexes it by itself.
     """
     with transaction.atomic():
@@ -129,7 +155,9 @@ def case_search_entries_rebuild(
             )
         ]
         ordinals: dict[int, int] = {}
-        for case_id, message_id, subject, body, names in sorted(messages, key=lambda m: m[1]):
+        for case_id, message_id, subject, body, names, internal in sorted(
+            messages, key=lambda m: m[1]
+        ):
             ordinals[case_id] = ordinals.get(case_id, 0) + 1
             entries.append(
                 CaseSearchEntry(
@@ -139,6 +167,7 @@ def case_search_entries_rebuild(
                     subject=subject,
                     body=body,
                     file_names=" ".join(names),
+                    internal=internal,
                 )
             )
         CaseSearchEntry.objects.bulk_create(entries, batch_size=2000)

@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
@@ -361,3 +362,20 @@ def recipient_preferences(email: str) -> Preferences:
 def recipient_language(email: str) -> str:
     """The language of this recipient: the one their user saved, else the site's."""
     return recipient_preferences(email).language
+
+
+def support_agents() -> QuerySet[User]:
+    """The agents a case can be assigned to: active staff who may act on cases
+    (the "Support agents" group's permission, their own, or a superuser)."""
+    acts = Q(codename="act_on_case", content_type__app_label="cases")
+    permission = Permission.objects.filter(acts)
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=permission)
+            | Q(user_permissions__in=permission)
+        )
+        .distinct()
+        .order_by("email")
+    )

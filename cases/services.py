@@ -49,6 +49,7 @@ from cases.selectors import (
     account_member_emails,
     announced_q,
     cases_hand_off_plan,
+    support_agents,
 )
 from cases.validators import (
     clean_short_description,
@@ -225,6 +226,7 @@ def case_transition(
         fields = [
             "state",
             "state_rank",
+            "queue_rank",
             "last_activity_at",
             "resolved_at",
             "version",
@@ -346,7 +348,13 @@ def case_escalate(
         locked.escalation_text = text[:2000]
         locked.version = F("version") + 1
         locked.save(
-            update_fields=["escalated_at", "escalation_reason", "escalation_text", "version"]
+            update_fields=[
+                "escalated_at",
+                "escalation_reason",
+                "escalation_text",
+                "queue_rank",
+                "version",
+            ]
         )
         locked.refresh_from_db(fields=["version"])
         _record(
@@ -378,13 +386,54 @@ def case_clear_escalation(*, case: Case, actor: User, note: str) -> Case:
         locked.escalation_text = ""
         locked.version = F("version") + 1
         locked.save(
-            update_fields=["escalated_at", "escalation_reason", "escalation_text", "version"]
+            update_fields=[
+                "escalated_at",
+                "escalation_reason",
+                "escalation_text",
+                "queue_rank",
+                "version",
+            ]
         )
         locked.refresh_from_db(fields=["version"])
         _record(
             case=locked, actor=actor, field=CaseHistory.Field.ESCALATION, old=old, new="", note=note
         )
     return locked
+
+
+def case_assign(*, case: Case, actor: User, assignee: User | None) -> Case:
+    """Give `case` to `assignee` (an agent: `support_agents()`), or to nobody; in the
+    history. Assigning it to whom it already belongs changes nothing."""
+    if assignee is not None and not support_agents().filter(pk=assignee.pk).exists():
+        raise ValidationError(
+            _("%(email)s is not a Seller Support agent."),
+            code="not_an_agent",
+            params={"email": assignee.email},
+        )
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        new_id = assignee.pk if assignee is not None else None
+        if locked.assignee_id == new_id:
+            return locked
+        old = locked.assignee.email if locked.assignee is not None else ""
+        locked.assignee = assignee
+        locked.version = F("version") + 1
+        locked.save(update_fields=["assignee", "version"])
+        locked.refresh_from_db(fields=["version"])
+        _record(
+            case=locked,
+            actor=actor,
+            field=CaseHistory.Field.ASSIGNEE,
+            old=old,
+            new=assignee.email if assignee is not None else "",
+        )
+    return locked
+
+
+def case_take_if_unassigned(*, case: Case, agent: User) -> None:
+    """An agent who answers an unassigned case takes it (in the answer's transaction)."""
+    if case.assignee_id is None and support_agents().filter(pk=agent.pk).exists():
+        case_assign(case=case, actor=agent, assignee=agent)
 
 
 # The least time a reminder gives before the automatic resolution (see case_claim_reminder).

@@ -15,7 +15,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import (
     FileResponse,
@@ -24,6 +24,7 @@ from django.http import (
     HttpResponseBase,
     HttpResponseRedirect,
 )
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,17 +36,28 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from cases.access import get_case_for_support, is_support_staff
-from cases.admin import CaseHistoryInline, EscalatedFilter, OverdueFilter, TurnFilter
+from cases.admin import (
+    AssigneeFilter,
+    CaseHistoryInline,
+    EscalatedFilter,
+    OverdueFilter,
+    TurnFilter,
+)
 from cases.export import csv_export_response
-from cases.forms import ClearEscalationForm, TransferForm
+from cases.forms import AssignForm, ClearEscalationForm, TransferForm
 from cases.models import Case, CaseEvent
 from cases.search import filter_cases
 from cases.selectors import recipient_language
-from cases.services import CaseStateError, case_clear_escalation, case_transition
-from correspondence.forms import SupportReplyForm, reply_post
-from correspondence.models import Attachment, Message, SavedReply
+from cases.services import CaseStateError, case_assign, case_clear_escalation, case_transition
+from correspondence.forms import NoteForm, SupportReplyForm, reply_post
+from correspondence.models import Attachment, BulkJob, Message, SavedReply
 from correspondence.selectors import NEWEST_SHOWN, attachments_for_support
-from correspondence.services import DuplicateSubmissionError
+from correspondence.services import (
+    BULK_IN_BACKGROUND,
+    DuplicateSubmissionError,
+    bulk_job_start,
+    case_note_add,
+)
 from correspondence.views import attachment_response
 
 
@@ -105,7 +117,7 @@ class MessageInline(admin.StackedInline):
     can_delete = False
     fields = readonly_fields = (
         "sent_at",
-        "direction",
+        "kind",
         "author",
         "recipient_list",
         "subject",
@@ -134,6 +146,15 @@ class MessageInline(admin.StackedInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("direction"))
+    def kind(self, message: Message) -> str:
+        """Who wrote it; an internal note is labelled so (admin.css sets it apart)."""
+        if message.is_note:
+            return format_html(
+                '<strong class="internal-note-label">{}</strong>', message.get_direction_display()
+            )
+        return message.get_direction_display()
 
     @admin.display(description=_("recipients"))
     def recipient_list(self, message: Message) -> str:
@@ -178,6 +199,10 @@ class SavedReplyAdmin(admin.ModelAdmin):
         return bool(reply.body_fr.strip())
 
 
+# An action's confirmation lists this many of the selected cases, then counts the rest.
+SELECTION_SHOWN = 100
+
+
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = [
@@ -187,6 +212,7 @@ class CaseAdmin(admin.ModelAdmin):
         "waiting",
         "flags",
         "support_team",
+        "assignee",
         "account",
         "primary_email",
         "created_at",
@@ -199,6 +225,7 @@ class CaseAdmin(admin.ModelAdmin):
         OverdueFilter,
         EscalatedFilter,
         "answer_not_accepted",
+        AssigneeFilter,
         "support_team",
         ("created_at", admin.DateFieldListFilter),
         "account",
@@ -207,16 +234,20 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["=id", "primary_email", "short_description"]
     search_help_text = _(
         "Case ID (whole or its first 4 digits or more), the owner's e-mail (whole or "
-        "its beginning), or words of the description or of any message."
+        "its beginning), or words of the description, of any message or of an internal note."
     )
     date_hierarchy = "created_at"
-    list_select_related = ["support_team", "account"]
+    list_select_related = ["support_team", "account", "assignee"]
     list_per_page = 50
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts cost a full scan at 1M cases
-    # Who has waited longest first; cases on nobody's or the seller's turn after.
-    ordering = [F("waiting_since").asc(nulls_last=True), "id"]
-    actions = ["reopen_cases", "resolve_cases", "transfer_cases"]
+    # The queue: escalated cases first within support's turn, then the rest of
+    # support's turn, each by the longest wait; the other cases after (QueueRank).
+    # One index each for this order alone and under the state and assignee filters.
+    # (Within a rank `waiting_since` is all set or all empty, so its NULLs sort the
+    # same on both databases.)
+    ordering = ["queue_rank", "waiting_since", "id"]
+    actions = ["take_cases", "assign_cases", "reopen_cases", "resolve_cases", "transfer_cases"]
     change_form_template = "admin/cases/case/change_form.html"
     readonly_fields = (
         "id",
@@ -233,6 +264,7 @@ class CaseAdmin(admin.ModelAdmin):
         "auto_resolve_at",
         "answer_not_accepted",
         "escalation",
+        "assignee",
     )
     fields = readonly_fields
     # The seller's page of a case serves its account's members only: no link there.
@@ -276,7 +308,7 @@ class CaseAdmin(admin.ModelAdmin):
         # the term index (a substring of an e-mail would need a full scan).
         if not search_term.strip():
             return queryset, False
-        return filter_cases(queryset, search_term, owner_email=True), False
+        return filter_cases(queryset, search_term, owner_email=True, notes=True), False
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -293,6 +325,10 @@ class CaseAdmin(admin.ModelAdmin):
     # --- actions, from the list and from the case page --------------------
 
     def _apply(self, request, cases, event: str, *, team=None, note: str = "") -> int:
+        if isinstance(cases, QuerySet):
+            ids = list(cases.values_list("pk", flat=True))
+            if len(ids) > BULK_IN_BACKGROUND:
+                return self._apply_in_background(request, ids, event, team=team, note=note)
         done = 0
         for case in cases:
             try:
@@ -315,6 +351,69 @@ class CaseAdmin(admin.ModelAdmin):
             )
         return done
 
+    def _apply_in_background(self, request, ids, event: str, *, team, note: str) -> int:
+        """A large selection: queued for the worker; the agent follows its progress."""
+        job = bulk_job_start(actor=request.user, event=event, case_ids=ids, team=team, note=note)
+        self.message_user(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                ngettext(
+                    "%(count)d case will be moved in the background: %(action)s.",
+                    "%(count)d cases will be moved in the background: %(action)s.",
+                    job.total,
+                )
+                % {"count": job.total, "action": CaseEvent(event).label},
+                reverse("admin:cases_case_bulk_job", args=[job.pk]),
+                _("Follow its progress"),
+            ),
+            messages.SUCCESS,
+        )
+        return 0
+
+    @admin.action(description=_("Take selected cases (assign to me)"), permissions=["act"])
+    def take_cases(self, request, queryset) -> None:
+        self._assign(request, queryset, request.user)
+
+    @admin.action(description=_("Assign selected cases to…"), permissions=["act"])
+    def assign_cases(self, request, queryset) -> TemplateResponse | None:
+        form = AssignForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._assign(request, queryset, form.cleaned_data["assignee"])
+            return None
+        return self._assign_page(request, form, queryset, from_list=True)
+
+    def _assign(self, request, cases, assignee) -> None:
+        count = 0
+        for case in cases:
+            try:
+                case_assign(case=case, actor=request.user, assignee=assignee)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d case assigned to %(agent)s.",
+                "%(count)d cases assigned to %(agent)s.",
+                count,
+            )
+            % {"count": count, "agent": assignee},
+            messages.SUCCESS,
+        )
+
+    def _assign_page(self, request, form, cases, *, from_list: bool) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Assign cases to an agent"),
+            "opts": self.model._meta,
+            "form": form,
+            "from_list": from_list,
+            **self._selection(request, cases),
+        }
+        return TemplateResponse(request, "admin/cases/case/assign.html", context)
+
     @admin.action(description=_("Reopen selected resolved cases"), permissions=["act"])
     def reopen_cases(self, request, queryset) -> None:
         self._apply(request, queryset, CaseEvent.REOPENED)
@@ -324,7 +423,20 @@ class CaseAdmin(admin.ModelAdmin):
         if "apply" in request.POST:
             self._apply(request, queryset, CaseEvent.RESOLVED)
             return None
-        return self._confirm_page(request, list(queryset), from_list=True)
+        return self._confirm_page(request, queryset, from_list=True)
+
+    def _selection(self, request, cases) -> dict:
+        """What an action's confirmation shows and carries: the first cases of the
+        selection and their count; "all N cases of the list" travels as the admin's
+        own `select_across` (the list's filters stay in the page's URL), not as N ids."""
+        shown = list(cases[:SELECTION_SHOWN])
+        return {
+            "cases": shown,
+            "total": cases.count() if isinstance(cases, QuerySet) else len(shown),
+            "select_across": request.POST.get("select_across") == "1",
+            "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
 
     def _confirm_page(self, request, cases, *, from_list: bool) -> TemplateResponse:
         """Resolving ends the conversation (and e-mails the sellers): asked first."""
@@ -332,9 +444,8 @@ class CaseAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Resolve cases"),
             "opts": self.model._meta,
-            "cases": cases,
             "from_list": from_list,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **self._selection(request, cases),
         }
         return TemplateResponse(request, "admin/cases/case/resolve_confirm.html", context)
 
@@ -350,7 +461,7 @@ class CaseAdmin(admin.ModelAdmin):
                 note=form.cleaned_data["note"],
             )
             return None
-        return self._transfer_page(request, form, list(queryset), from_list=True)
+        return self._transfer_page(request, form, queryset, from_list=True)
 
     def _transfer_page(self, request, form, cases, *, from_list: bool) -> TemplateResponse:
         context = {
@@ -358,9 +469,8 @@ class CaseAdmin(admin.ModelAdmin):
             "title": _("Transfer cases to another team"),
             "opts": self.model._meta,
             "form": form,
-            "cases": cases,
             "from_list": from_list,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            **self._selection(request, cases),
         }
         return TemplateResponse(request, "admin/cases/case/transfer.html", context)
 
@@ -393,6 +503,10 @@ class CaseAdmin(admin.ModelAdmin):
                 view(self.transfer_view),
                 name="cases_case_transfer",
             ),
+            path("<int:case_id>/note/", view(self.note_view), name="cases_case_note"),
+            path("<int:case_id>/take/", view(self.take_view), name="cases_case_take"),
+            path("<int:case_id>/assign/", view(self.assign_view), name="cases_case_assign"),
+            path("bulk/<int:job_id>/", view(self.bulk_job_view), name="cases_case_bulk_job"),
             path("export.csv", view(self.export_view), name="cases_case_export"),
             *urls,
         ]
@@ -459,6 +573,68 @@ class CaseAdmin(admin.ModelAdmin):
             )
             return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
         return self._transfer_page(request, form, [case], from_list=False)
+
+    def take_view(self, request, case_id: int) -> HttpResponseRedirect:
+        case = self._case_or_404(request, case_id)
+        if request.method != "POST":
+            raise PermissionDenied
+        self._assign(request, [case], request.user)
+        return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+
+    def assign_view(self, request, case_id: int) -> HttpResponse:
+        case = self._case_or_404(request, case_id)
+        form = AssignForm(request.POST or None, initial={"assignee": case.assignee_id})
+        if request.method == "POST" and form.is_valid():
+            self._assign(request, [case], form.cleaned_data["assignee"])
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        return self._assign_page(request, form, [case], from_list=False)
+
+    def bulk_job_view(self, request, job_id: int) -> HttpResponse:
+        """The progress of a bulk action (it refreshes itself while it runs)."""
+        if not self.has_act_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(BulkJob, pk=job_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Bulk action: %(action)s") % {"action": CaseEvent(job.event).label},
+            "opts": self.model._meta,
+            "job": job,
+        }
+        return TemplateResponse(request, "admin/cases/case/bulk_job.html", context)
+
+    def note_view(self, request, case_id: int) -> HttpResponse:
+        """An internal note: agents only; the seller never sees it."""
+        case = self._case_or_404(request, case_id)
+        form = NoteForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid() and self._post_note(request, case, form):
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Internal note on case %(id)s") % {"id": case.pk},
+            "opts": self.model._meta,
+            "original": case,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/case/note.html", context)
+
+    def _post_note(self, request, case: Case, form: NoteForm) -> bool:
+        data = form.cleaned_data
+        try:
+            case_note_add(
+                case=case,
+                author=request.user,
+                body=data["body"],
+                files=data["attachments"],
+                client_token=form.client_token,
+            )
+        except DuplicateSubmissionError:
+            self.message_user(request, _("This note was already added."), messages.INFO)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return False
+        else:
+            self.message_user(request, _("Your internal note was added."), messages.SUCCESS)
+        return True
 
     def reply_view(self, request, case_id: int) -> HttpResponse:
         """The reply form: the same form and message service as the seller side."""

@@ -116,6 +116,34 @@ class SupportReplyForm(ReplyForm):
     )
 
 
+class NoteForm(forms.Form):
+    """An agents' internal note (admin): a text and up to 3 files, the reply's rules."""
+
+    body = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = _attachments_field()
+    submission_id = _submission_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs["maxlength"] = MAX_BODY_LENGTH
+        self.fields["body"].help_text = _(
+            "Seen by Seller Support agents only, never by the seller."
+        )
+
+    def clean_body(self) -> str:
+        return clean_body(self.cleaned_data.get("body", ""))
+
+    def clean_attachments(self) -> list[Any]:
+        files = self.cleaned_data.get("attachments") or []
+        validate_uploads(files)
+        return files
+
+    @property
+    def client_token(self) -> str | None:
+        token = self.cleaned_data.get("submission_id")
+        return str(token) if token else None
+
+
 def reply_post(form: ReplyForm, *, case: Case, author: User, direction: str) -> Message:
     """Send the reply a valid reply form holds, on the seller's case page and the
     admin's reply page alike: `message_post` with its subject, body, files and

@@ -26,6 +26,9 @@ class Message(models.Model):
     class Direction(models.TextChoices):
         FROM_SELLER = "seller", _("From seller")
         FROM_SUPPORT = "support", _("From Seller Support")
+        # An agents' internal note: never shown, sent or searchable to a seller
+        # (`SELLER_VISIBLE` below is the condition every seller-side read applies).
+        NOTE = "note", _("Internal note")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(
@@ -59,6 +62,14 @@ class Message(models.Model):
     def from_support(self) -> bool:
         return self.direction == self.Direction.FROM_SUPPORT
 
+    @property
+    def is_note(self) -> bool:
+        return self.direction == self.Direction.NOTE
+
+
+# What a seller may ever read of a thread: every message but the internal notes.
+SELLER_VISIBLE = ~models.Q(direction=Message.Direction.NOTE)
+
 
 class Attachment(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
@@ -81,6 +92,58 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("attachment", args=[self.token])
+
+
+class BulkJob(models.Model):
+    """An agent's action on a large selection of cases, run by the worker
+    (`correspondence.tasks.run_bulk_job`): one transaction and one e-mail per
+    case; a case already where the action would take it is skipped, so running
+    the job again changes nothing twice. The admin shows its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    event = models.CharField(_("action"), max_length=32)
+    team = models.ForeignKey(
+        "cases.SupportTeam",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("support team"),
+    )
+    note = models.TextField(_("note"), blank=True, default="")
+    case_ids = models.JSONField(default=list)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("cases"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    skipped = models.PositiveIntegerField(_("skipped"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk action")
+        verbose_name_plural = _("bulk actions")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} × {self.total}"
+
+    @property
+    def processed(self) -> int:
+        return self.done + self.skipped + self.failed
 
 
 class SavedReply(models.Model):

@@ -169,7 +169,10 @@ def _compose_for(
     # The owner and the CC list, each in their saved language and zone. The support
     # message's text comes along (never its files, which stay behind the
     # access-checked case page) unless the operator turned it off.
-    include = settings.CASELOG_EMAIL_INCLUDES_MESSAGE and message is not None
+    # An internal note never leaves the agents, whatever the caller passed.
+    include = (
+        settings.CASELOG_EMAIL_INCLUDES_MESSAGE and message is not None and not message.is_note
+    )
     mails = []
     for (language, zone), to, cc in seller_mail_groups(case):
         with translation.override(language), timezone.override(zone):

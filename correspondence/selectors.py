@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
 from cases.models import Case
-from correspondence.models import Attachment, Message
+from correspondence.models import SELLER_VISIBLE, Attachment, Message
 
 # What a case page shows before "show all": the newest messages in full and the
 # newest files, so that the page's cost does not grow with the thread. The
@@ -56,18 +56,24 @@ class Thread:
 
 
 def thread_of(
-    case: Case, *, messages: int | None = NEWEST_SHOWN, files: int | None = NEWEST_SHOWN
+    case: Case,
+    *,
+    messages: int | None = NEWEST_SHOWN,
+    files: int | None = NEWEST_SHOWN,
+    notes: bool = False,
 ) -> Thread:
     """The newest `messages` messages of a case that came through the door, with
     their author and files, and its newest `files` files (None: all of either), in
-    four queries whatever the thread's length.
+    four queries whatever the thread's length. The agents' internal notes only with
+    `notes` (the admin): a seller's page never asks for them.
 
     The attachments are read by message and handed out here rather than by
     `prefetch_related`, whose bookkeeping per message took a third of the read."""
-    counts = Message.objects.filter(case=case).aggregate(
+    visible = Q() if notes else SELLER_VISIBLE
+    counts = Message.objects.filter(visible, case=case).aggregate(
         messages=Count("id", distinct=True), files=Count("attachments")
     )
-    newest = Message.objects.filter(case=case).select_related("author")
+    newest = Message.objects.filter(visible, case=case).select_related("author")
     newest = newest.order_by("-sent_at", "-id")
     shown = list(newest if messages is None else newest[:messages])
     shown.reverse()
@@ -79,6 +85,7 @@ def thread_of(
     # The file list follows the thread's order: by message, then by upload.
     newest_files = (
         Attachment.objects.filter(message__case=case)
+        .filter(Q(message__in=Message.objects.filter(visible, case=case)) if not notes else Q())
         .select_related("message")
         .order_by("-message__sent_at", "-message_id", "-uploaded_at", "-id")
     )
@@ -93,8 +100,11 @@ def thread_of(
 
 
 def attachments_visible_to(viewer: Viewer) -> QuerySet[Attachment]:
-    """Attachments reach their case through the one door, cases.access."""
-    return Attachment.objects.filter(message__case__in=cases_visible_to(viewer).values("pk"))
+    """Attachments reach their case through the one door, cases.access; a seller
+    never reaches the file of an internal note."""
+    return Attachment.objects.filter(
+        message__case__in=cases_visible_to(viewer).values("pk")
+    ).exclude(message__direction=Message.Direction.NOTE)
 
 
 def attachments_for_support(user: AnyUser) -> QuerySet[Attachment]:

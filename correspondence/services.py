@@ -19,11 +19,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from background.tasks import enqueue_on_commit
 from cases.access import get_case_for_support, get_case_for_user
-from cases.models import Case, CaseEvent, SellerAccount, User
+from cases.models import TRANSITIONS, Case, CaseEvent, SellerAccount, SupportTeam, User
 from cases.notices import case_notify
 from cases.search_index import case_search_entries_rebuild, case_search_entry_add
 from cases.selectors import case_timer_ids
@@ -32,10 +35,11 @@ from cases.services import (
     case_auto_resolve,
     case_claim_reminder,
     case_create,
+    case_take_if_unassigned,
     case_transition,
     check_member,
 )
-from correspondence.models import Attachment, Message, attachment_path, new_token
+from correspondence.models import Attachment, BulkJob, Message, attachment_path, new_token
 from correspondence.rules import MAX_SUBJECT_LENGTH, clean_body, clean_subject, validate_uploads
 
 
@@ -87,15 +91,19 @@ def _write_message(
     rules that read no content run again."""
     uploads = validate_uploads(files)
     body = clean_body(body)
+    note = direction == Message.Direction.NOTE
     # A reply without a subject says what it answers, as a mail client would.
-    subject = clean_subject(subject) or f"RE: {case.short_description}"[:MAX_SUBJECT_LENGTH]
+    subject = clean_subject(subject) or (
+        "" if note else f"RE: {case.short_description}"[:MAX_SUBJECT_LENGTH]
+    )
     message = Message.objects.create(
         case=case,
         author=author,
         direction=direction,
         subject=subject,
         body=body,
-        recipients=[case.primary_email, *case.cc_list],
+        # A note goes to nobody.
+        recipients=[] if note else [case.primary_email, *case.cc_list],
         client_token=client_token or None,
     )
     storage = _storage()
@@ -127,6 +135,7 @@ def _write_message(
         subject=message.subject,
         body=message.body,
         file_names=[upload.name for upload in uploads],
+        internal=note,
     )
     return message
 
@@ -182,6 +191,8 @@ def message_post(
     cleaned up if this function's own transaction fails (`files_removed_on_failure`).
     """
     direction = Message.Direction(direction)
+    if direction == Message.Direction.NOTE:
+        raise ValueError("an internal note is written by case_note_add")
     if direction == Message.Direction.FROM_SUPPORT and not author.has_perm("cases.act_on_case"):
         # A support message is the admin's; a seller (or view-only staff) never sends one.
         raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
@@ -201,6 +212,8 @@ def message_post(
             else:
                 case = get_case_for_support(author, case.pk, for_update=True)
             _check_token(client_token)
+            if direction == Message.Direction.FROM_SUPPORT:
+                case_take_if_unassigned(case=case, agent=author)
             message = _write_message(
                 case=case,
                 author=author,
@@ -219,6 +232,43 @@ def message_post(
         _check_token(client_token)
         raise
     return message
+
+
+def case_note_add(
+    *,
+    case: Case,
+    author: User,
+    body: str,
+    files: Sequence[Any] = (),
+    client_token: str | None = None,
+) -> Message:
+    """An agents' internal note on `case`, with up to MAX_ATTACHMENTS files (the
+    rules of a reply), all or nothing. No seller ever sees it: it changes neither
+    the state nor any date a seller sees ("Updated", last activity), sends no
+    e-mail, and its words are indexed for the agents' search only.
+
+    Raises PermissionDenied (not an agent), ValidationError or DuplicateSubmissionError.
+    Call it outside any enclosing transaction (`files_removed_on_failure`).
+    """
+    if not author.has_perm("cases.act_on_case"):
+        raise PermissionDenied(_("Only Seller Support agents can write internal notes."))
+    try:
+        with files_removed_on_failure() as written, transaction.atomic():
+            case = get_case_for_support(author, case.pk, for_update=True)
+            _check_token(client_token)
+            return _write_message(
+                case=case,
+                author=author,
+                direction=Message.Direction.NOTE,
+                body=body,
+                subject="",
+                files=files,
+                client_token=client_token,
+                written=written,
+            )
+    except IntegrityError:
+        _check_token(client_token)
+        raise
 
 
 def case_open(
@@ -267,6 +317,84 @@ def case_open(
     return message
 
 
+# The agents' actions on more cases than this run in the background (BulkJob).
+BULK_IN_BACKGROUND = 20
+BULK_EVENTS = frozenset({CaseEvent.REOPENED, CaseEvent.RESOLVED, CaseEvent.TRANSFERRED})
+
+
+def bulk_job_start(
+    *,
+    actor: User,
+    event: str,
+    case_ids: Sequence[int],
+    team: SupportTeam | None = None,
+    note: str = "",
+) -> BulkJob:
+    """Queue an agent's move (reopen, resolve, transfer) of `case_ids` for the worker
+    (`correspondence.tasks.run_bulk_job`); the job row and its task commit together."""
+    if event not in BULK_EVENTS:
+        raise ValueError(f"{event} is not a bulk action")
+    if not actor.has_perm("cases.act_on_case"):
+        raise PermissionDenied(_("Only Seller Support agents can act on cases."))
+    if event == CaseEvent.TRANSFERRED and team is None:
+        raise ValueError("a transfer needs a team")
+    # The task runs this module's bulk_job_run: imported here, not at the top.
+    from correspondence.tasks import run_bulk_job  # noqa: PLC0415
+
+    ids = list(dict.fromkeys(int(pk) for pk in case_ids))
+    with transaction.atomic():
+        job = BulkJob.objects.create(
+            actor=actor, event=event, team=team, note=note, case_ids=ids, total=len(ids)
+        )
+        enqueue_on_commit(run_bulk_job, job.pk)
+    return job
+
+
+def _already_there(case: Case, event: str, team_id: int | None) -> bool:
+    """`case` is where `event` would take it: a bulk job skips it (run twice, a
+    job changes nothing twice)."""
+    if TRANSITIONS[event].target_from(case.state) != case.state:
+        return False
+    return event != CaseEvent.TRANSFERRED or case.support_team_id == team_id
+
+
+def _bulk_one(job: BulkJob, case_id: int) -> str:
+    """Move one case of `job`, in its own transaction (the e-mail queued with it);
+    returns which counter it adds to: done, skipped or failed."""
+    actor = job.actor
+    if actor is None:
+        return "failed"
+    try:
+        with transaction.atomic():
+            # The agent's door, locked: the check and the move see the same row.
+            case = get_case_for_support(actor, case_id, for_update=True)
+            if _already_there(case, job.event, job.team_id):
+                return "skipped"
+            # The move queues its e-mail to the seller in this transaction.
+            case_transition(case=case, event=job.event, actor=actor, team=job.team, note=job.note)
+    except (CaseStateError, Http404):
+        return "failed"
+    return "done"
+
+
+def bulk_job_run(*, job_id: int) -> BulkJob | None:
+    """Run `job_id` (the worker): case by case, its counters kept as it goes, so the
+    admin shows the progress. Run again (a retried task), it counts afresh and
+    skips every case already moved."""
+    job = BulkJob.objects.select_related("actor", "team").filter(pk=job_id).first()
+    if job is None:
+        return None
+    BulkJob.objects.filter(pk=job.pk).update(
+        status=BulkJob.Status.RUNNING, done=0, skipped=0, failed=0, finished_at=None
+    )
+    for case_id in job.case_ids:
+        counter = _bulk_one(job, case_id)
+        BulkJob.objects.filter(pk=job.pk).update(**{counter: F(counter) + 1})
+    BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.DONE, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
 @dataclass(frozen=True)
 class TimersRun:
     reminded: int
@@ -293,16 +421,18 @@ def case_timers_run(*, now: datetime | None = None) -> TimersRun:
 
 
 def search_index_rebuild(*, case_ids: list[int]) -> int:
-    """Re-index the text of `case_ids` (messages written in bulk, e.g. demo data)."""
+    """Re-index the text of `case_ids` (messages written in bulk, e.g. demo data);
+    internal notes are indexed as such (the agents' search only)."""
+    NOTE = Message.Direction.NOTE
     names: dict[int, list[str]] = {}
     for message_id, name in Attachment.objects.filter(message__case_id__in=case_ids).values_list(
         "message_id", "original_name"
     ):
         names.setdefault(message_id, []).append(name)
     messages = (
-        (case_id, message_id, subject, body, names.get(message_id, []))
-        for message_id, case_id, subject, body in Message.objects.filter(
+        (case_id, message_id, subject, body, names.get(message_id, []), direction == NOTE)
+        for message_id, case_id, subject, body, direction in Message.objects.filter(
             case_id__in=case_ids
-        ).values_list("id", "case_id", "subject", "body")
+        ).values_list("id", "case_id", "subject", "body", "direction")
     )
     return case_search_entries_rebuild(case_ids=case_ids, messages=messages)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.access import case_for_system
 from correspondence.notifications import SELLER, notify_seller, notify_support
 from correspondence.selectors import message_for_system, stored_file_names
+from correspondence.services import bulk_job_run
 
 logger = logging.getLogger(__name__)
 ATTACHMENTS = "attachments"  # the folder of every stored file (models.attachment_path)
@@ -29,6 +30,12 @@ def notify_case_event(audience: str, case_id: int, event: str, message_id: int |
     message = message_for_system(message_id)
     notify = notify_seller if audience == SELLER else notify_support
     notify(case, event, message)
+
+
+@task()
+def run_bulk_job(job_id: int) -> None:
+    """An agent's action on a large selection (`correspondence.services.bulk_job_start`)."""
+    bulk_job_run(job_id=job_id)
 
 
 # Longer than any upload takes: a younger file may belong to a message still being saved.

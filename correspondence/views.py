@@ -33,6 +33,7 @@ from cases.models import (
     WAITING_ON_SELLER,
     Case,
     CaseEvent,
+    CaseHistory,
 )
 from cases.search import similar_cases
 from cases.services import CaseStateError, case_mark_seen, case_transition
@@ -73,7 +74,11 @@ def _render_detail(
         messages=None if request.GET.get("messages") == "all" else NEWEST_SHOWN,
         files=None if request.GET.get("files") == "all" else NEWEST_SHOWN,
     )
-    history = case.history.select_related("actor").order_by("changed_at", "id")
+    history = (
+        case.history.exclude(field__in=CaseHistory.AGENTS_ONLY)
+        .select_related("actor")
+        .order_by("changed_at", "id")
+    )
     if reply_form is None and not case.is_expired:
         reply_form = ReplyForm()
     asked = _asks_if_solved(case, thread)

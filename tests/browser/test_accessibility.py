@@ -288,6 +288,10 @@ def walk_admin_pages(walk: Walk, base: str, scene: Scene) -> None:
     walk.check("admin-reply-error")
     page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/transfer/")
     walk.check("admin-transfer")
+    page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/note/")
+    walk.check("admin-note")
+    page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/assign/")
+    walk.check("admin-assign")
     logout(page)
 
 

@@ -245,3 +245,47 @@ def test_the_email_filter_offers_only_the_accounts_users(world, foreign_case, se
     assert "seller@example.com" in select
     assert "colleague@example.com" in select
     assert "other@example.com" not in select
+
+
+# --- internal notes (#21.3): agents only, by every path ---------------------------
+
+
+@pytest.fixture
+def note(world, support_agent):
+    from correspondence.services import case_note_add
+    from tests.correspondence.conftest import pdf
+
+    return case_note_add(
+        case=world.case,
+        author=support_agent,
+        body="Quokkaesque internal remark",
+        files=[pdf("internal-audit.pdf")],
+    )
+
+
+@pytest.mark.parametrize("who", ["seller", "colleague", "outsider"])
+def test_no_seller_reaches_an_internal_note_or_its_file(
+    who, world, note, seller_client, colleague_client, outsider_client
+):
+    client = {"seller": seller_client, "colleague": colleague_client}.get(who, outsider_client)
+    token = note.attachments.get().token
+    # The note's file is what a missing file is, even for the case's own account;
+    # the seller's own file on the same case still downloads.
+    missing = client.get(reverse("attachment", kwargs={"token": "no-such-token"}))
+    assert client.get(reverse("attachment", kwargs={"token": token})).status_code == (
+        missing.status_code
+    )
+    assert missing.status_code == 404
+    own = client.get(reverse("attachment", kwargs={"token": world.message.attachments.get().token}))
+    assert own.status_code == (404 if who == "outsider" else 200)
+    page = client.get(reverse("cases:detail", kwargs={"case_id": world.case.id}))
+    assert "Quokkaesque" not in page.text
+    assert "internal-audit" not in page.text
+    for query in ("quokkaesque", "internal-audit"):
+        log = client.get("/cases/", {"q": query})
+        assert f"/cases/{world.case.id}/" not in log.text, query
+        export = client.get("/cases/export.csv", {"q": query})
+        if export.status_code == 200:
+            text = b"".join(export.streaming_content).decode("utf-8-sig")
+            assert str(world.case.id) not in text
+            assert "Quokkaesque" not in text

@@ -86,6 +86,12 @@ SUPPORT_LINES = [
     "Please send us the invoice for the affected units so we can continue.",
     "The issue has been corrected; changes may take 24 hours to appear.",
 ]
+# Agents' internal notes: on some cases, never shown to sellers.
+NOTE_LINES = [
+    "Checked the payout ledger: the transfer left on our side, waiting on the bank.",
+    "Vendeur déjà relancé par téléphone, il renvoie la facture demain.",
+    "Same pattern as last month's listing suppression; asked Listings to confirm.",
+]
 STATE_WEIGHTS = {
     CaseState.OPEN: 10,
     CaseState.PENDING_SUPPORT: 14,
@@ -224,6 +230,30 @@ class Command(BaseCommand):
                         field=CaseHistory.Field.STATE,
                         old_value=steps[index - 1][1] if index else "",
                         new_value=new_state,
+                    )
+                )
+            if state.turn == Turn.SUPPORT and len(steps) > 1 and rng.random() < 0.5:
+                # The agent who answered it before handles it again.
+                case.assignee = agent
+                history.append(
+                    CaseHistory(
+                        case=case,
+                        actor=agent,
+                        changed_at=when,
+                        field=CaseHistory.Field.ASSIGNEE,
+                        old_value="",
+                        new_value=agent.email,
+                    )
+                )
+            if rng.random() < 0.15:
+                messages.append(
+                    Message(
+                        case=case,
+                        author=agent,
+                        direction=Message.Direction.NOTE,
+                        body=rng.choice(NOTE_LINES),
+                        sent_at=when,
+                        recipients=[],
                     )
                 )
             if state == CaseState.TRANSFERRED:
