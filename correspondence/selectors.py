@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, QuerySet
 
 from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
-from cases.models import Case
+from cases.models import Case, CaseHistory
 from correspondence.models import Attachment, Message
 
 # What a case page shows before "show all": the newest messages in full and the
@@ -98,3 +99,26 @@ def attachments_visible_to(viewer: Viewer) -> QuerySet[Attachment]:
 def attachments_for_support(user: AnyUser) -> QuerySet[Attachment]:
     """Every attachment for a Seller Support agent (the admin), none for anyone else."""
     return Attachment.objects.filter(message__case__in=cases_for_support(user).values("pk"))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseChanges:
+    """What happened to a case since a moment: its new messages and history
+    entries, newest first (at most NEWEST_SHOWN of each)."""
+
+    messages: list[Message]
+    history: list[CaseHistory]
+
+
+def case_changes_since(case: Case, since: datetime | None) -> CaseChanges:
+    """What changed in `case` (read through the door already) after `since`; the
+    newest of each when `since` is unknown."""
+    messages = case.messages.select_related("author").order_by("-sent_at", "-id")
+    history = CaseHistory.objects.filter(case=case).select_related("actor")
+    if since is not None:
+        messages = messages.filter(sent_at__gt=since)
+        history = history.filter(changed_at__gt=since)
+    return CaseChanges(
+        messages=list(messages[:NEWEST_SHOWN]),
+        history=list(history.order_by("-changed_at", "-id")[:NEWEST_SHOWN]),
+    )
