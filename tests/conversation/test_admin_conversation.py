@@ -122,7 +122,8 @@ def test_agents_write_saved_replies_but_cannot_delete_them(agent_admin, db):
     assert agent_admin.get("/admin/correspondence/savedreply/").status_code == 200
     add = agent_admin.get("/admin/correspondence/savedreply/add/")
     assert add.status_code == 200
-    assert "{case_id}" in add.text and "{seller_email}" in add.text  # the placeholders' help
+    assert "{case_id}" in add.text  # the placeholders are explained
+    assert "{seller_email}" in add.text
     created = agent_admin.post(
         "/admin/correspondence/savedreply/add/",
         {"title": "Thanks", "body_en": "Thanks, {agent_name}", "body_fr": ""},
