@@ -68,9 +68,7 @@ def test_the_history_shows_values_in_words_in_the_agents_language(agent_admin, w
     assert "pending_support" not in history
     assert "not_solved" not in history
     assert "Pending support action" in history
-    french = agent_admin.get(
-        f"{LIST}{waiting_case.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr"
-    ).text
+    french = agent_admin.get(f"{LIST}{waiting_case.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr").text
     history = french[french.index('class="module case-history"') :]
     assert "En attente d'une réponse du support" in html.unescape(history)
 
@@ -109,9 +107,7 @@ def test_saved_replies_are_filled_in_for_the_case_in_the_owners_language(
     )
 
 
-def test_use_without_javascript_keeps_the_typed_text_and_sends_nothing(
-    agent_admin, waiting_case
-):
+def test_use_without_javascript_keeps_the_typed_text_and_sends_nothing(agent_admin, waiting_case):
     reply = SavedReply.objects.create(title="Invoice", body_en="Send the invoice.")
     page = agent_admin.get(f"{LIST}{waiting_case.pk}/change/").text
     data = _form(page, body="Hello,", saved=str(reply.pk), use_saved="1")
@@ -174,9 +170,7 @@ def _queue(account, seller, hours: list[int]) -> list[Case]:
     cases = []
     for wait in hours:
         case = make_case(account, owner=seller, state=CaseState.PENDING_SUPPORT)
-        Case.objects.filter(pk=case.pk).update(
-            waiting_since=timezone.now() - timedelta(hours=wait)
-        )
+        Case.objects.filter(pk=case.pk).update(waiting_since=timezone.now() - timedelta(hours=wait))
         cases.append(case)
     return cases
 
@@ -209,9 +203,7 @@ def test_send_and_next_follows_the_lists_order(agent_admin, account, seller):
     by_id = sorted([older, newer], key=lambda case: -case.pk)
     filters = "o=-1"
     page = agent_admin.get(f"{LIST}{by_id[0].pk}/change/?_changelist_filters=o%3D-1").text
-    response = agent_admin.post(
-        f"{LIST}{by_id[0].pk}/reply/", _form(page, body="Done.", _next="1")
-    )
+    response = agent_admin.post(f"{LIST}{by_id[0].pk}/reply/", _form(page, body="Done.", _next="1"))
     assert response["Location"] == f"{LIST}{by_id[1].pk}/change/?_changelist_filters=o%3D-1"
     assert _hidden(page, "_changelist_filters") == filters
 

@@ -81,7 +81,9 @@ def test_a_saved_reply_goes_in_at_the_cursor_and_keeps_the_typed_text(
 ):
     case = _busy_case(account, seller, support_agent)
     SavedReply.objects.create(
-        title="Refund", body_en="Case {case_id}: refunded.", body_fr="Dossier {case_id} : remboursé."
+        title="Refund",
+        body_en="Case {case_id}: refunded.",
+        body_fr="Dossier {case_id} : remboursé.",
     )
     seller.language = "fr"
     seller.save()
