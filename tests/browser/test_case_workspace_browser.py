@@ -57,6 +57,7 @@ def test_the_newest_message_and_the_reply_box_are_on_the_first_screen(
     page: Page, live_server, transactional_db, account, seller, support_agent, language
 ):
     case = _busy_case(account, seller, support_agent)
+    SavedReply.objects.create(title="Greeting", body_en="Hello,", body_fr="Bonjour,")
     page.set_viewport_size(SCREEN)
     page.context.add_cookies(
         [{"name": "django_language", "value": language, "url": live_server.url}]
@@ -70,6 +71,7 @@ def test_the_newest_message_and_the_reply_box_are_on_the_first_screen(
     _in_first_screen(page, "#reply input[name=_send]")
     _in_first_screen(page, ".case-alerts")
     _in_first_screen(page, ".case-actions")
+    _in_first_screen(page, "#reply select[name=saved]")
     expect(page.locator(".case-alerts")).to_contain_text(
         "Later than usual" if language == "en" else "Plus tard que d'habitude"
     )
