@@ -10,6 +10,9 @@ inline, the list filters, the transfer and clear-escalation forms) come from
 `cases`; every write goes through the services of either app.
 """
 
+import copy
+from urllib.parse import urlencode
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -23,9 +26,9 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     HttpResponseRedirect,
+    QueryDict,
 )
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
@@ -50,15 +53,22 @@ from cases.search import filter_cases
 from cases.selectors import recipient_language
 from cases.services import CaseStateError, case_assign, case_clear_escalation, case_transition
 from correspondence.forms import NoteForm, SupportReplyForm, reply_post
-from correspondence.models import Attachment, BulkJob, Message, SavedReply
-from correspondence.selectors import NEWEST_SHOWN, attachments_for_support
+from correspondence.models import PLACEHOLDERS, Attachment, BulkJob, Message, SavedReply
+from correspondence.selectors import NEWEST_SHOWN, attachments_for_support, case_changes_since
 from correspondence.services import (
     BULK_IN_BACKGROUND,
+    CaseChangedError,
     DuplicateSubmissionError,
     bulk_job_start,
     case_note_add,
+    uploads_hold,
+    uploads_release,
 )
 from correspondence.views import attachment_response
+
+# "Send and next" looks for the case in this many cases of its list at most, so many a query.
+NEXT_CASE_SCAN = 10_000
+NEXT_CASE_BATCH = 500
 
 
 @admin.register(Attachment)
@@ -108,22 +118,16 @@ class NewestMessagesFormSet(BaseInlineFormSet):
 
 
 class MessageInline(admin.StackedInline):
-    """The thread on the admin case page: read-only; agents reply with the reply form.
-    The newest messages; `?messages=all` (a plain link under them) shows every one."""
+    """The thread on the admin case page: read-only, one compact block a message
+    (`_messages.html`); agents reply with the reply form. The newest messages;
+    `?messages=all` (a plain link under them) shows every one."""
 
     model = Message
     template = "admin/cases/case/_messages.html"
+    slot = "thread"  # where the case page puts it (change_form.html)
     extra = 0
     can_delete = False
-    fields = readonly_fields = (
-        "sent_at",
-        "kind",
-        "author",
-        "recipient_list",
-        "subject",
-        "body",
-        "files",
-    )
+    fields = readonly_fields = ("sent_at", "direction", "author", "subject", "body")
     ordering = ["-sent_at", "-id"]
     verbose_name = _("message")
     verbose_name_plural = _("messages (newest first)")
@@ -147,45 +151,12 @@ class MessageInline(admin.StackedInline):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=_("direction"))
-    def kind(self, message: Message) -> str:
-        """Who wrote it; an internal note is labelled so (admin.css sets it apart)."""
-        if message.is_note:
-            return format_html(
-                '<strong class="internal-note-label">{}</strong>', message.get_direction_display()
-            )
-        return message.get_direction_display()
 
-    @admin.display(description=_("recipients"))
-    def recipient_list(self, message: Message) -> str:
-        return ", ".join(message.recipients)
+class HistoryInline(CaseHistoryInline):
+    """The history beside the thread, one line a change, its values in words."""
 
-    @admin.display(description=_("files"))
-    def files(self, message: Message) -> str:
-        attachments = message.attachments.all()
-        if not attachments:
-            return "—"
-        # The hidden size and date tell apart files of the same name in a screen
-        # reader's list of links.
-        return format_html(
-            "<ul>{}</ul>",
-            format_html_join(
-                "",
-                '<li><a href="{}">{}<span class="visually-hidden"> ({}, {})</span></a> ({})</li>',
-                (
-                    (
-                        reverse("admin:correspondence_attachment_download", args=[a.token]),
-                        a.original_name,
-                        filesizeformat(a.size),
-                        formats.date_format(
-                            timezone.localtime(a.uploaded_at), "SHORT_DATETIME_FORMAT"
-                        ),
-                        filesizeformat(a.size),
-                    )
-                    for a in attachments
-                ),
-            ),
-        )
+    template = "admin/cases/case/_history.html"
+    slot = "side"
 
 
 @admin.register(SavedReply)
@@ -197,6 +168,16 @@ class SavedReplyAdmin(admin.ModelAdmin):
     @admin.display(description=_("in French"), boolean=True)
     def has_french(self, reply: SavedReply) -> bool:
         return bool(reply.body_fr.strip())
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        placeholders = format_html_join(
+            ", ", "<code>{{{}}}</code> ({})", ((name, text) for name, text in PLACEHOLDERS.items())
+        )
+        help_text = format_html(
+            "{} {}", _("Filled in for the case the reply is used on:"), placeholders
+        )
+        kwargs["help_texts"] = {"body_en": help_text, "body_fr": help_text}
+        return super().get_form(request, obj, change, **kwargs)
 
 
 # An action's confirmation lists this many of the selected cases, then counts the rest.
@@ -270,7 +251,7 @@ class CaseAdmin(admin.ModelAdmin):
     # The seller's page of a case serves its account's members only: no link there.
     view_on_site = False
     # The thread (newest first), then the history.
-    inlines = [MessageInline, CaseHistoryInline]
+    inlines = [MessageInline, HistoryInline]
 
     @admin.display(description=_("waiting since"), ordering="waiting_since")
     def waiting(self, case: Case) -> str:
@@ -637,21 +618,100 @@ class CaseAdmin(admin.ModelAdmin):
         return True
 
     def reply_view(self, request, case_id: int) -> HttpResponse:
-        """The reply form: the same form and message service as the seller side."""
+        """The reply form's target (it sits on the case page): send the reply, or
+        show the form again (an error, a saved reply picked without JavaScript, or
+        the case changed since the page was shown) with what was typed."""
         case = self._case_or_404(request, case_id)
+        saved = self._saved_replies(request, case)
         form = SupportReplyForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid() and self._post_reply(request, case, form):
-            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        changes = held_names = None
+        if request.method != "POST":
+            form = self._reply_form(case)
+        elif "use_saved" in request.POST:
+            form = self._reply_form(case, self._typed_with_saved(request.POST, saved))
+        elif form.is_valid():
+            next_id = self._next_case_id(request, case) if "_next" in request.POST else None
+            try:
+                sent = self._post_reply(request, case, form)
+            except CaseChangedError as changed:
+                # Nothing was sent: show what changed; the text and files wait here.
+                changes = case_changes_since(changed.case, form.cleaned_data["opened_at"])
+                files = form.cleaned_data["attachments"]
+                held_names = [upload.name for upload in files]
+                typed = {**form.cleaned_data, "held": uploads_hold(files) if files else ""}
+                uploads_release(form.held_files)
+                form = self._reply_form(changed.case, typed)
+            else:
+                if sent:
+                    uploads_release(form.held_files)
+                    return self._after_reply(request, case, next_id, "_next" in request.POST)
         context = {
             **self.admin_site.each_context(request),
             "title": _("Reply to case %(id)s") % {"id": case.pk},
             "opts": self.model._meta,
             "original": case,
             "reply_form": form,
+            "saved_replies": saved,
+            "changes": changes,
+            "held_names": held_names or form.held_names,
+            "changelist_filters": request.POST.get("_changelist_filters", ""),
         }
         return TemplateResponse(request, "admin/cases/case/reply.html", context)
 
+    def _reply_form(self, case: Case, typed: dict | None = None) -> SupportReplyForm:
+        """A fresh reply form for the case as it is now (its `version`), holding
+        what was typed."""
+        initial = {key: value for key, value in (typed or {}).items() if key != "attachments"}
+        initial.update(version=case.version, opened_at=timezone.now().isoformat())
+        return SupportReplyForm(initial=initial)
+
+    @staticmethod
+    def _typed_with_saved(data, saved: list[tuple[SavedReply, str]]) -> dict:
+        """The typed fields, the picked saved reply added after the typed text."""
+        typed = data.dict()
+        text = next((text for reply, text in saved if str(reply.pk) == data.get("saved")), "")
+        body = typed.get("body", "")
+        typed["body"] = f"{body}\n\n{text}" if body.strip() and text else body + text
+        return typed
+
+    def _after_reply(self, request, case: Case, next_id: int | None, wants_next: bool):
+        """The case page again, or with "Send and next" the next case of the list the
+        agent came from (the same filters), or that list when none is left."""
+        filters = request.POST.get("_changelist_filters", "")
+        query = f"?{urlencode({'_changelist_filters': filters})}" if filters else ""
+        if not wants_next:
+            return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]) + query)
+        if next_id is None:
+            self.message_user(request, _("No other case is left in this list."), messages.INFO)
+            list_url = reverse("admin:cases_case_changelist")
+            return HttpResponseRedirect(f"{list_url}?{filters}" if filters else list_url)
+        return HttpResponseRedirect(reverse("admin:cases_case_change", args=[next_id]) + query)
+
+    def _next_case_id(self, request, case: Case) -> int | None:
+        """The case after `case` in the case list with the agent's filters and order
+        (`_changelist_filters`, as the admin passes them to the case page). Read
+        before the reply is sent: sending may move `case` out of that list."""
+        list_request = copy.copy(request)
+        list_request.GET = QueryDict(request.POST.get("_changelist_filters", ""))
+        try:
+            changelist = self.get_changelist_instance(list_request)
+        except IncorrectLookupParameters:
+            return None
+        ids = changelist.get_queryset(list_request).values_list("pk", flat=True)
+        found = False
+        # The agent works from the top of the list: a few batches find the case.
+        for start in range(0, NEXT_CASE_SCAN, NEXT_CASE_BATCH):
+            batch = list(ids[start : start + NEXT_CASE_BATCH])
+            for pk in batch:
+                if found:
+                    return pk
+                found = pk == case.pk
+            if len(batch) < NEXT_CASE_BATCH:
+                break
+        return None
+
     def _post_reply(self, request, case: Case, form) -> bool:
+        """Send the reply; False if the form gets an error. CaseChangedError passes."""
         try:
             reply_post(
                 form, case=case, author=request.user, direction=Message.Direction.FROM_SUPPORT
@@ -668,27 +728,29 @@ class CaseAdmin(admin.ModelAdmin):
             self.message_user(request, _("Your reply was sent to the seller."), messages.SUCCESS)
         return True
 
-    def _saved_replies(self, request, case_id) -> tuple[list, dict[str, str]]:
-        """The saved replies an agent may start from, and the reply form's initial
-        text when one was picked (`?saved=<id>`), in the case owner's language."""
+    def _saved_replies(self, request, case: Case) -> list[tuple[SavedReply, str]]:
+        """The saved replies an agent may start from, each with its text for this
+        case: in the case owner's language, placeholders filled in."""
         if not request.user.has_perm("correspondence.view_savedreply"):
-            return [], {}
-        replies = list(SavedReply.objects.all())
-        picked = next((r for r in replies if str(r.pk) == request.GET.get("saved")), None)
-        if picked is None:
-            return replies, {}
-        case = get_case_for_support(request.user, case_id)
-        return replies, {"body": picked.body_in(recipient_language(case.primary_email))}
+            return []
+        language = recipient_language(case.primary_email)
+        agent_name = request.user.get_full_name() or request.user.email
+        fill = {"case_id": case.pk, "seller_email": case.primary_email, "agent_name": agent_name}
+        return [(reply, reply.text_for(language, **fill)) for reply in SavedReply.objects.all()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         can_act = self.has_act_permission(request)
-        saved, initial = self._saved_replies(request, object_id) if can_act else ([], {})
-        extra_context = {
-            **(extra_context or {}),
-            "can_act": can_act,
-            "events": CaseEvent,
-            "reply_form": SupportReplyForm(initial=initial) if can_act else None,
-            "saved_replies": saved,
-            "saved_picked": request.GET.get("saved", ""),
-        }
+        context = {"can_act": can_act, "events": CaseEvent, "reply_form": None}
+        if can_act:
+            case = get_case_for_support(request.user, object_id)
+            saved = self._saved_replies(request, case)
+            # `?saved=<id>`: the form starts with that saved reply (a plain link).
+            picked = self._typed_with_saved(QueryDict(request.GET.urlencode()), saved)
+            context.update(
+                reply_form=self._reply_form(case, {"body": picked["body"]}),
+                saved_replies=saved,
+                saved_texts={str(reply.pk): text for reply, text in saved},
+                changelist_filters=request.GET.get("_changelist_filters", ""),
+            )
+        extra_context = {**(extra_context or {}), **context}
         return super().change_view(request, object_id, form_url, extra_context)

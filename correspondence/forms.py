@@ -29,7 +29,7 @@ from correspondence.rules import (
     max_attachment_bytes,
     validate_uploads,
 )
-from correspondence.services import message_post
+from correspondence.services import message_post, uploads_held
 
 RELATED_NOT_FOUND = _("No case with this ID was found among your cases.")
 
@@ -107,13 +107,44 @@ class ReplyForm(forms.ModelForm):
 
 
 class SupportReplyForm(ReplyForm):
-    """The agents' reply form (admin): the same rules, plus "the seller must act"."""
+    """The agents' reply form (admin): the same rules, plus "the seller must act".
+
+    It carries the case's `version` its page showed (and when), so a reply sent
+    over another agent's is stopped (`CaseChangedError`); `held` names the files
+    kept on the server meanwhile (`uploads_hold`), sent with the files chosen now."""
 
     needs_action = forms.BooleanField(
         label=_("The seller must act"),
         required=False,
         help_text=_("Moves the case to “Needs your attention” instead of “Answered”."),
     )
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    opened_at = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    held = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held_files: list[tuple[str, Any]] = []
+
+    @property
+    def held_names(self) -> list[str]:
+        return [file.name for _stored, file in self.held_files]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None  # Form.clean() returns cleaned_data
+        try:
+            self.held_files = uploads_held(cleaned.get("held") or "")
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+            return cleaned
+        if self.held_files and "attachments" in cleaned:
+            held = (file for _stored, file in self.held_files)
+            try:
+                cleaned["attachments"] = validate_uploads([*cleaned["attachments"], *held])
+            except forms.ValidationError as error:
+                self.add_error("attachments", error)
+        return cleaned
 
 
 class NoteForm(forms.Form):
@@ -159,6 +190,7 @@ def reply_post(form: ReplyForm, *, case: Case, author: User, direction: str) -> 
         files=data["attachments"],
         needs_action=data.get("needs_action", False),
         client_token=form.client_token,
+        expected_version=data.get("version"),
     )
 
 

@@ -7,6 +7,8 @@ forms, the services and the request-size middleware read the same names.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 MAX_ATTACHMENTS = 3
 MAX_BODY_LENGTH = 20_000  # characters
 # Django stops parsing a body with more files than this (DATA_UPLOAD_MAX_NUMBER_FILES).
@@ -16,3 +18,6 @@ MAX_FILES_PARSED = MAX_ATTACHMENTS + 7
 # disk). A body of MAX_BODY_LENGTH characters is at most 4 bytes each in UTF-8,
 # 3 times that percent-encoded: 2 MiB leaves ample room for it and the other fields.
 MAX_FIELDS_BYTES = 2 * 1024 * 1024
+# A stored file no attachment row names is an orphan once older than this (the
+# hourly sweep); longer than any upload takes, and than a held upload waits.
+ORPHAN_MIN_AGE = timedelta(hours=1)

@@ -172,6 +172,22 @@ class SavedReply(models.Model):
             return self.body_fr
         return self.body_en
 
+    def text_for(self, language: str, *, case_id: int, seller_email: str, agent_name: str) -> str:
+        """The text in `language` with its placeholders (`PLACEHOLDERS`) filled in."""
+        values = {"case_id": str(case_id), "seller_email": seller_email, "agent_name": agent_name}
+        text = self.body_in(language)
+        for name in PLACEHOLDERS:
+            text = text.replace(f"{{{name}}}", values[name])
+        return text
+
+
+# What a saved reply may hold, each filled for the case it is used on (`text_for`).
+PLACEHOLDERS = {
+    "case_id": _("the case ID"),
+    "seller_email": _("the case owner's e-mail"),
+    "agent_name": _("your name"),
+}
+
 
 class OverviewSnapshot(models.Model):
     """The lead's overview figures as last computed (correspondence.overview): one

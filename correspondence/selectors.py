@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Min, Q, QuerySet
 
 from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
-from cases.models import Case
+from cases.models import Case, CaseHistory
 from correspondence.models import SELLER_VISIBLE, Attachment, Message
 
 # What a case page shows before "show all": the newest messages in full and the
@@ -138,3 +138,26 @@ def first_support_answers(since: datetime) -> QuerySet[Message, tuple[Any, ...]]
 def stored_file_names(names: list[str]) -> set[str]:
     """Which of these stored file names an attachment row names (the orphan sweep)."""
     return set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseChanges:
+    """What happened to a case since a moment: its new messages and history
+    entries, newest first (at most NEWEST_SHOWN of each)."""
+
+    messages: list[Message]
+    history: list[CaseHistory]
+
+
+def case_changes_since(case: Case, since: datetime | None) -> CaseChanges:
+    """What changed in `case` (read through the door already) after `since`; the
+    newest of each when `since` is unknown."""
+    messages = case.messages.select_related("author").order_by("-sent_at", "-id")
+    history = CaseHistory.objects.filter(case=case).select_related("actor")
+    if since is not None:
+        messages = messages.filter(sent_at__gt=since)
+        history = history.filter(changed_at__gt=since)
+    return CaseChanges(
+        messages=list(messages[:NEWEST_SHOWN]),
+        history=list(history.order_by("-changed_at", "-id")[:NEWEST_SHOWN]),
+    )

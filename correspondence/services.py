@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -39,6 +41,7 @@ from cases.services import (
     case_transition,
     check_member,
 )
+from correspondence.limits import ORPHAN_MIN_AGE
 from correspondence.models import Attachment, BulkJob, Message, attachment_path, new_token
 from correspondence.rules import MAX_SUBJECT_LENGTH, clean_body, clean_subject, validate_uploads
 
@@ -49,6 +52,15 @@ class DuplicateSubmissionError(Exception):
     def __init__(self, message: Message) -> None:
         super().__init__("This form was already sent.")
         self.message = message
+
+
+class CaseChangedError(Exception):
+    """The case changed after the agent's page showed it (another agent replied, the
+    seller wrote, its state moved): nothing was sent. `case` is the case as it is now."""
+
+    def __init__(self, case: Case) -> None:
+        super().__init__("The case changed since the page was shown.")
+        self.case = case
 
 
 def _storage() -> Storage:
@@ -159,6 +171,53 @@ def files_removed_on_failure() -> Iterator[list[str]]:
         raise
 
 
+# Files held between two requests (`uploads_hold`) are signed for as long as the
+# orphan sweep leaves a stored file without a row alone.
+HELD_SALT = "correspondence.held-uploads"
+
+
+def _held_gone() -> ValidationError:
+    return ValidationError(
+        _("The files chosen before are no longer kept; attach them again."), code="held_gone"
+    )
+
+
+def uploads_hold(files: Sequence[Any]) -> str:
+    """Keep accepted files (`CleanUpload`s) on the server until the next request
+    (a reply stopped by CaseChangedError): a signed token for a hidden field.
+
+    They are stored where attachments are, under fresh names no row holds: the
+    orphan sweep deletes those never sent. `uploads_held` gives them back."""
+    storage = _storage()
+    held = []
+    for upload in files:
+        upload.file.seek(0)
+        name = attachment_path(Attachment(token=new_token()), upload.name)
+        held.append([storage.save(name, upload.file), upload.name])
+    return signing.dumps(held, salt=HELD_SALT)
+
+
+def uploads_held(token: str) -> list[tuple[str, File]]:
+    """The files `uploads_hold` kept: (stored name, file under its original name).
+    A forged, stale or swept token is a ValidationError (attach them again)."""
+    if not token:
+        return []
+    try:
+        held = signing.loads(token, salt=HELD_SALT, max_age=ORPHAN_MIN_AGE)
+        storage = _storage()
+        return [(stored, File(storage.open(stored), name=name)) for stored, name in held]
+    except (signing.BadSignature, FileNotFoundError, ValueError, TypeError):
+        raise _held_gone() from None
+
+
+def uploads_release(held: list[tuple[str, File]]) -> None:
+    """Delete held files once sent (their message stored copies of its own)."""
+    storage = _storage()
+    for stored, file in held:
+        file.close()
+        storage.delete(stored)
+
+
 def _event_for(direction: str, needs_action: bool, not_solved: bool = False) -> str:
     if direction == Message.Direction.FROM_SELLER:
         return CaseEvent.SELLER_NOT_SOLVED if not_solved else CaseEvent.SELLER_REPLIED
@@ -176,14 +235,20 @@ def message_post(
     needs_action: bool = False,
     not_solved: bool = False,
     client_token: str | None = None,
+    expected_version: int | None = None,
 ) -> Message:
     """Post a message with up to MAX_ATTACHMENTS files and move the case accordingly.
 
     `not_solved`: the seller's answer to "Did this solve your problem?" was No and
     this message says why; the case goes back to support, "answer not accepted".
 
+    `expected_version`: the case's `version` the author's page showed; if the case
+    changed since (compared under the row lock), nothing is written and
+    CaseChangedError is raised.
+
     Raises ValidationError (a rule broken by the input), CaseStateError (expired
-    case, or a move the state table refuses) or DuplicateSubmissionError.
+    case, or a move the state table refuses), CaseChangedError or
+    DuplicateSubmissionError.
     A seller's message reaches its case through `cases.access` (locked, so a
     former member is refused); a support message, from the admin, through the
     support door (locked too).
@@ -212,6 +277,8 @@ def message_post(
             else:
                 case = get_case_for_support(author, case.pk, for_update=True)
             _check_token(client_token)
+            if expected_version is not None and case.version != expected_version:
+                raise CaseChangedError(case)
             if direction == Message.Direction.FROM_SUPPORT:
                 case_take_if_unassigned(case=case, agent=author)
             message = _write_message(

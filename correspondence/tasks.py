@@ -10,6 +10,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from cases.access import case_for_system
+from correspondence.limits import ORPHAN_MIN_AGE
 from correspondence.notifications import SELLER, notify_seller, notify_support
 from correspondence.selectors import message_for_system, stored_file_names
 from correspondence.services import bulk_job_run
@@ -38,8 +39,6 @@ def run_bulk_job(job_id: int) -> None:
     bulk_job_run(job_id=job_id)
 
 
-# Longer than any upload takes: a younger file may belong to a message still being saved.
-ORPHAN_MIN_AGE = timedelta(hours=1)
 # Stored names looked up per query (on the index `attachment_file`): the sweep costs
 # one query per this many files, not one per folder.
 SWEEP_BATCH = 1000

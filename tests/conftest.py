@@ -172,10 +172,14 @@ def support_agents_group():
     deliveries = importlib.import_module(
         "background.migrations.0002_support_agents_see_email_deliveries"
     )
+    saved_replies = importlib.import_module(
+        "correspondence.migrations.0011_support_agents_write_saved_replies"
+    )
     # Every data migration that grants the group something, as they grant it.
     granted = [
         *migration.PERMISSIONS,
         ("correspondence", "view_savedreply"),  # 0006_saved_replies
+        *(("correspondence", codename) for codename in saved_replies.CODENAMES),
         *(("background", codename) for codename in deliveries.CODENAMES),
     ]
     group, _created = Group.objects.get_or_create(name=migration.GROUP)

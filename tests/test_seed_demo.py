@@ -26,3 +26,14 @@ def test_seed_demo_is_idempotent_and_covers_every_state(db, client):
     response = client.get("/cases/")
     assert response.status_code == 200
     assert "Other Store" not in response.text
+
+
+def test_seed_demo_ships_saved_replies_in_english_and_french_once(db):
+    from correspondence.models import SavedReply
+
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    replies = list(SavedReply.objects.all())
+    assert len(replies) >= 3
+    assert all(reply.body_en.strip() and reply.body_fr.strip() for reply in replies)
+    assert any("{case_id}" in reply.body_en for reply in replies)

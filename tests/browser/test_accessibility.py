@@ -284,7 +284,7 @@ def walk_admin_pages(walk: Walk, base: str, scene: Scene) -> None:
     walk.check("admin-case-long")
     page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/change/")
     with page.expect_navigation():
-        page.locator("#reply input[type=submit]").click()
+        page.locator("#reply input[name=_send]").click()
     walk.check("admin-reply-error")
     page.goto(f"{base}/admin/cases/case/{scene.open_case.id}/transfer/")
     walk.check("admin-transfer")

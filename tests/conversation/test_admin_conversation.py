@@ -105,7 +105,7 @@ def test_a_saved_reply_fills_the_form_in_the_owners_language(agent_admin, accoun
     case = make_case(account, owner=seller)
     page = agent_admin.get(f"{LIST}{case.pk}/change/")
     assert "Refund sent" in page.text
-    assert "Your refund was sent." not in page.text  # nothing picked yet
+    assert "Your refund was sent.</textarea>" not in page.text  # nothing picked yet
     english = agent_admin.get(f"{LIST}{case.pk}/change/", {"saved": refund.pk})
     assert "Your refund was sent.</textarea>" in english.text
     seller.language = "fr"
@@ -116,6 +116,25 @@ def test_a_saved_reply_fills_the_form_in_the_owners_language(agent_admin, accoun
     assert "Send the invoice.</textarea>" in fallback.text
 
 
-def test_agents_use_saved_replies_but_cannot_change_them(agent_admin, db):
+def test_agents_write_saved_replies_but_cannot_delete_them(agent_admin, db):
+    from correspondence.models import SavedReply
+
     assert agent_admin.get("/admin/correspondence/savedreply/").status_code == 200
-    assert agent_admin.get("/admin/correspondence/savedreply/add/").status_code == 403
+    add = agent_admin.get("/admin/correspondence/savedreply/add/")
+    assert add.status_code == 200
+    assert "{case_id}" in add.text  # the placeholders are explained
+    assert "{seller_email}" in add.text
+    created = agent_admin.post(
+        "/admin/correspondence/savedreply/add/",
+        {"title": "Thanks", "body_en": "Thanks, {agent_name}", "body_fr": ""},
+    )
+    assert created.status_code == 302
+    reply = SavedReply.objects.get(title="Thanks")
+    changed = agent_admin.post(
+        f"/admin/correspondence/savedreply/{reply.pk}/change/",
+        {"title": "Thanks", "body_en": "Thank you.", "body_fr": "Merci."},
+    )
+    assert changed.status_code == 302
+    assert SavedReply.objects.get(pk=reply.pk).body_fr == "Merci."
+    delete = agent_admin.get(f"/admin/correspondence/savedreply/{reply.pk}/delete/")
+    assert delete.status_code == 403

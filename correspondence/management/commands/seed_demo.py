@@ -34,7 +34,7 @@ from cases.models import (
     Turn,
     new_case_id,
 )
-from correspondence.models import Attachment, Message, attachment_path, new_token
+from correspondence.models import Attachment, Message, SavedReply, attachment_path, new_token
 from correspondence.services import search_index_rebuild
 
 SELLER_PASSWORD = "demo-seller-pass"
@@ -102,6 +102,29 @@ STATE_WEIGHTS = {
     CaseState.RESOLVED: 42,
 }
 
+# Saved replies agents start from (title, English, French), placeholders included.
+SAVED_REPLIES = [
+    (
+        "Greeting and case ID",
+        "Hello,\n\nThank you for contacting Seller Support about case {case_id}.\n\n"
+        "Best regards,\n{agent_name}",
+        "Bonjour,\n\nMerci d'avoir contacté le Support vendeur au sujet du dossier "
+        "{case_id}.\n\nCordialement,\n{agent_name}",
+    ),
+    (
+        "Ask for the invoice",
+        "Please send us the invoice for the affected units so we can continue.",
+        "Merci de nous envoyer la facture des unités concernées pour que nous puissions "
+        "poursuivre.",
+    ),
+    (
+        "Refund issued",
+        "The refund has been issued; it reaches {seller_email}'s account within 5 business days.",
+        "Le remboursement a été effectué ; il arrivera sur le compte de {seller_email} sous "
+        "5 jours ouvrés.",
+    ),
+]
+
 TINY_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e5273fd80000000049454e44ae426082"
@@ -131,6 +154,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             agent, users = self._people()
             teams = [SupportTeam.objects.get_or_create(name=name)[0] for name in TEAMS]
+            for title, body_en, body_fr in SAVED_REPLIES:
+                SavedReply.objects.get_or_create(
+                    title=title, defaults={"body_en": body_en, "body_fr": body_fr}
+                )
             created = 0
             for name, (emails, count) in ACCOUNTS.items():
                 account, _new = SellerAccount.objects.get_or_create(name=name)
