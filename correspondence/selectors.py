@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 
 from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
 from cases.models import Case
-from correspondence.models import Attachment, Message
+from correspondence.models import Attachment, HeldFile, Message
 
 # What a case page shows before "show all": the newest messages in full and the
 # newest files, so that the page's cost does not grow with the thread. The
@@ -98,3 +98,11 @@ def attachments_visible_to(viewer: Viewer) -> QuerySet[Attachment]:
 def attachments_for_support(user: AnyUser) -> QuerySet[Attachment]:
     """Every attachment for a Seller Support agent (the admin), none for anyone else."""
     return Attachment.objects.filter(message__case__in=cases_for_support(user).values("pk"))
+
+
+def held_files_of(user: AnyUser, case: Case) -> list[HeldFile]:
+    """The files `user`'s contact form carried to the reply form of `case` (a case
+    the caller reached through `cases.access`)."""
+    if not user.is_authenticated:
+        return []
+    return list(HeldFile.objects.filter(user=user, case=case))

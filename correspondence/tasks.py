@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases.access import case_for_system
 from correspondence.models import Attachment, Message
 from correspondence.notifications import SELLER, notify_seller, notify_support
+from correspondence.services import held_files_expire
 
 logger = logging.getLogger(__name__)
 ATTACHMENTS = "attachments"  # the folder of every stored file (models.attachment_path)
@@ -78,3 +79,13 @@ def _delete_unknown(stored: list[str], cutoff: datetime | None) -> int:
             default_storage.delete(name)
             deleted += 1
     return deleted
+
+
+# How long the files carried by "Add a reply there" wait for the reply to be sent.
+HELD_FOR = timedelta(days=1)
+
+
+@task()
+def sweep_held_files() -> int:
+    """Delete the held files of replies never sent (`correspondence.models.HeldFile`)."""
+    return held_files_expire(before=timezone.now() - HELD_FOR)
