@@ -9,8 +9,11 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("input[type=file][data-attachments]").forEach((input) => {
     if (typeof DataTransfer === "undefined") return;
     const zone = input.closest(".mb-3") || input.parentElement;
-    const held = input.form ? input.form.querySelectorAll(".held-file").length : 0;
-    const max = Math.max(0, Number(input.dataset.max || 3) - held);
+    // Files carried from the contact form and still ticked count towards the limit.
+    const limit = () => {
+      const held = input.form ? input.form.querySelectorAll("input[name=held]:checked").length : 0;
+      return Math.max(0, Number(input.dataset.max || 3) - held);
+    };
     const list = document.createElement("ul");
     list.className = "list-unstyled mb-0 mt-2 chosen-files";
     const note = document.createElement("p");
@@ -62,7 +65,7 @@ document.addEventListener("DOMContentLoaded", () => {
       Array.from(files).forEach((file) => {
         const same = chosen.some((c) => c.name === file.name && c.size === file.size);
         if (same) return;
-        if (chosen.length >= max) refused.push(file.name);
+        if (chosen.length >= limit()) refused.push(file.name);
         else chosen.push(file);
       });
       note.textContent = refused.length
