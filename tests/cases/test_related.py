@@ -102,8 +102,9 @@ def test_add_a_reply_there_holds_the_files_and_sends_them_with_the_reply(
     held = list(HeldFile.objects.order_by("original_name"))
     assert [h.original_name for h in held] == ["label.pdf", "scan.pdf"]
     for h in held:
-        assert f'value="{h.token}"' in form and "checked" in form
-    assert "scan.pdf" in form and "label.pdf" in form
+        assert re.search(rf'name="held" value="{h.token}"[^>]*\bchecked', form)
+    assert "scan.pdf (" in form
+    assert "label.pdf (" in form
     assert "Not carried over, as they cannot be attached: bad.exe." in response.text
     held_paths = [Path(h.file.path) for h in held]
     assert all(path.exists() for path in held_paths)
