@@ -95,7 +95,7 @@ class ReplyForm(forms.ModelForm):
                     for held in held_files
                 ],
                 initial=list(self.held_files),
-                widget=forms.CheckboxSelectMultiple(attrs={"class": "held-file"}),
+                widget=forms.CheckboxSelectMultiple,
                 help_text=_("Untick a file to leave it out."),
             )
             self.order_fields(["subject", "body", "held", "attachments"])
