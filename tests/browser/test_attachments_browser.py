@@ -151,3 +151,27 @@ def test_add_a_reply_there_carries_the_files_to_the_reply(
     reply_message = existing.messages.order_by("-sent_at", "-id").first()
     assert [a.original_name for a in reply_message.attachments.all()] == ["receipt.pdf"]
     assert not HeldFile.objects.exists()
+
+
+@pytest.mark.parametrize(("size", "language"), SCREENS)
+def test_the_reply_form_lists_the_files_too(
+    page: Page, live_server, transactional_db, account, seller, tmp_path, size, language
+):
+    case = case_open(account=account, author=seller, subject="Missing parcel", body="Hi").case
+    _open_new_case_page(page, live_server, seller, size, language)
+    page.goto(f"{live_server.url}/cases/{case.id}/")
+    reply = page.locator(".reply-form")
+    reply.locator("textarea[name=body]").fill("Two photos, one was wrong.")
+    reply.locator("input[name=attachments]").set_input_files(
+        _files(tmp_path, "wrong.pdf", "right.pdf")
+    )
+    chosen = reply.locator(".chosen-file")
+    expect(chosen).to_have_count(2)
+    remove = "Retirer" if language == "fr" else "Remove"
+    reply.get_by_role("button", name=f"{remove} wrong.pdf").click()
+    expect(chosen).to_have_count(1)
+    with page.expect_navigation():
+        reply.locator("button.btn-primary[type=submit]").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    sent = case.messages.order_by("-sent_at", "-id").first()
+    assert [a.original_name for a in sent.attachments.all()] == ["right.pdf"]
