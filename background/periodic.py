@@ -46,6 +46,8 @@ PERIODIC: dict[str, Every] = {
     ),
     "prune-task-results": Every(timedelta(days=1), task="background.tasks.prune_task_results"),
     "sweep-orphan-files": Every(timedelta(hours=1), task="correspondence.tasks.sweep_orphan_files"),
+    # Files "Add a reply there" carried to a reply that was never sent.
+    "sweep-held-files": Every(timedelta(hours=1), task="correspondence.tasks.sweep_held_files"),
     # The conversation's reminders and automatic resolution (idempotent).
     "case-timers": Every(timedelta(minutes=5), command="run_case_timers"),
     # The lead's overview figures (correspondence.overview.REFRESH_EVERY).

@@ -106,10 +106,25 @@ NOTE_MARK = "!"
 START, STOP = "\x02", "\x03"
 _TERMS_TABLE = CaseSearchTerm._meta.db_table
 
-# Words too common to say that two subjects resemble each other.
-_STOPWORDS = """a an and are as at be by for from has have i in is it my no not of on or our
-    please the this to was we with you your au aux avec ce ces dans de des du en est et
-    il je la le les mais mon ne nous ou par pas pour que qui sur un une vos votre"""
+# Words too common to say that two subjects resemble each other (the duplicate
+# guard's, not the log's search: there a typed word is always looked for). Small
+# lists, one a language; a word of either is ignored whatever the seller's language.
+_STOPWORDS_EN = """a about after again all also am an and any are as at be been before but by
+    can could did do does done for from get got had has have how i if in into is it its just
+    me my no not now of on one or our out over please same since so still than that the their
+    them then there these they this to too up us very was we were what when where which who
+    why will with would yes yet you your"""
+_STOPWORDS_FR = """a afin ai au aucun aucune aussi aux avec avez avoir bien ce cela ces cet cette
+    comme dans de depuis des deux donc du elle en encore est et etait ete etre il ils je jour
+    la le les leur lui ma mais me merci mes moi mon ne ni non nos notre nous on ont ou par pas
+    peu plus pour pourquoi quand que quel quelle qui sa sans se ses si son sont sur ta te toujours
+    tous tout toute tres tu un une vos votre vous y"""
+# The duplicate guard's weights: an identifier (an order number, an e-mail, a
+# domain: a term with a digit, an @ or a dot) says far more than a word, and a
+# case is suggested only from SIMILAR_MIN_SCORE: two words, or one identifier.
+SIMILAR_WORD_WEIGHT = 1
+SIMILAR_IDENTIFIER_WEIGHT = 3
+SIMILAR_MIN_SCORE = 2
 
 _JOINERS = ".@\\-_/+'&:#"
 # A chunk: letters/digits, held together by joiners. `[^\W_]` is a letter or digit.
@@ -252,7 +267,13 @@ search_terms = query_terms
 
 @functools.cache
 def _stopword_terms() -> frozenset[str]:
-    return frozenset(stem(word) for word in _STOPWORDS.split())
+    words = (_STOPWORDS_EN + " " + _STOPWORDS_FR).split()
+    return frozenset(stem(fold(word)) for word in words)
+
+
+def is_identifier(term: str) -> bool:
+    """Whether a query term is an identifier (see SIMILAR_IDENTIFIER_WEIGHT)."""
+    return any(char.isdigit() or char in "@." for char in term)
 
 
 def _after(prefix: str) -> str:
@@ -581,8 +602,13 @@ def search_snippets(*, case_ids: list[int], text: str) -> dict[int, SafeString]:
 
 
 def similar_cases(*, cases: QuerySet[Case], text: str, limit: int = 5) -> list[Case]:
-    """Cases of `cases` sharing the most words with `text`; among equals, the highest
-    case ID first (IDs are random: a stable order, not the newest)."""
+    """Cases of `cases` that resemble `text`, the closest first; among equals, the
+    highest case ID first (IDs are random: a stable order, not the newest).
+
+    Each shared term scores its weight: stop words none (they are dropped), an
+    identifier SIMILAR_IDENTIFIER_WEIGHT, a word SIMILAR_WORD_WEIGHT; a case needs
+    SIMILAR_MIN_SCORE, so one common word never makes a suggestion.
+    """
     terms = query_terms(text, drop_stopwords=True)
     if not terms:
         return []
@@ -590,14 +616,31 @@ def similar_cases(*, cases: QuerySet[Case], text: str, limit: int = 5) -> list[C
         scope_sql, scope_params = cases.values("pk").query.sql_with_params()
     except EmptyResultSet:  # a scope Django knows is empty (a user in no account)
         return []
+    identifiers = [term for term in terms if is_identifier(term)]
+    score = f"COUNT(*) * {SIMILAR_WORD_WEIGHT:d}"
+    score_params: list[str] = []
+    if identifiers:
+        score = (
+            f"SUM(CASE WHEN term IN ({', '.join(['%s'] * len(identifiers))}) "
+            f"THEN {SIMILAR_IDENTIFIER_WEIGHT:d} ELSE {SIMILAR_WORD_WEIGHT:d} END)"
+        )
+        score_params = identifiers
     placeholders = ", ".join(["%s"] * len(terms))
     sql = (
         f"SELECT case_id FROM {_TERMS_TABLE} WHERE term IN ({placeholders}) "
-        f"AND case_id IN ({scope_sql}) GROUP BY case_id "
-        f"ORDER BY COUNT(*) DESC, case_id DESC LIMIT %s"
+        f"AND case_id IN ({scope_sql}) GROUP BY case_id HAVING {score} >= %s "
+        f"ORDER BY {score} DESC, case_id DESC LIMIT %s"
     )
+    params = [
+        *terms,
+        *scope_params,
+        *score_params,
+        SIMILAR_MIN_SCORE,
+        *score_params,
+        limit,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*terms, *scope_params, limit])
+        cursor.execute(sql, params)
         ranked = [row[0] for row in cursor.fetchall()]
     found = {case.pk: case for case in cases.filter(pk__in=ranked)}
     return [found[pk] for pk in ranked if pk in found]

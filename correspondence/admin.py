@@ -639,11 +639,11 @@ class CaseAdmin(admin.ModelAdmin):
                 files = form.cleaned_data["attachments"]
                 held_names = [upload.name for upload in files]
                 typed = {**form.cleaned_data, "held": uploads_hold(files) if files else ""}
-                uploads_release(form.held_files)
+                uploads_release(form.race_files)
                 form = self._reply_form(changed.case, typed)
             else:
                 if sent:
-                    uploads_release(form.held_files)
+                    uploads_release(form.race_files)
                     return self._after_reply(request, case, next_id, "_next" in request.POST)
         context = {
             **self.admin_site.each_context(request),

@@ -7,9 +7,11 @@ friendly error that keeps the typed text.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
@@ -19,7 +21,7 @@ from cases.access import Viewer, get_case_for_user
 from cases.models import SHORT_DESCRIPTION_MAX, Case, EscalationReason, SellerAccount, User
 from cases.validators import clean_short_description, parse_case_id
 from correspondence.limits import MAX_ATTACHMENTS
-from correspondence.models import Message
+from correspondence.models import HeldFile, Message
 from correspondence.rules import (
     ALLOWED_EXTENSIONS,
     MAX_BODY_LENGTH,
@@ -27,6 +29,7 @@ from correspondence.rules import (
     clean_body,
     clean_subject,
     max_attachment_bytes,
+    validate_upload_count,
     validate_uploads,
 )
 from correspondence.services import message_post, uploads_held
@@ -78,8 +81,24 @@ class ReplyForm(forms.ModelForm):
         labels = {"subject": _("Subject (optional)"), "body": _("Message")}
         widgets = {"body": forms.Textarea(attrs={"rows": 6})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, held_files: Sequence[HeldFile] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.held_files = {held.token: held for held in held_files}
+        if held_files:
+            # Files carried from the contact form ("Add a reply there"): attached,
+            # each with a box to untick to leave it out.
+            self.fields["held"] = forms.MultipleChoiceField(
+                label=_("Attached"),
+                required=False,
+                choices=[
+                    (held.token, f"{held.original_name} ({filesizeformat(held.size)})")
+                    for held in held_files
+                ],
+                initial=list(self.held_files),
+                widget=forms.CheckboxSelectMultiple,
+                help_text=_("Untick a file to leave it out."),
+            )
+            self.order_fields(["subject", "body", "held", "attachments"])
         self.fields["body"].widget.attrs["maxlength"] = MAX_BODY_LENGTH
         self.fields["attachments"].help_text = _(
             "Up to %(max)d files, %(size)s each: %(types)s."
@@ -88,6 +107,18 @@ class ReplyForm(forms.ModelForm):
             "size": filesizeformat(max_attachment_bytes()),
             "types": ", ".join(ALLOWED_EXTENSIONS),
         }
+        # For static/js/attachments.js (the list of chosen files, the drop zone),
+        # in the request's language.
+        self.fields["attachments"].widget.attrs.update(
+            {
+                "data-attachments": "",
+                "data-max": str(MAX_ATTACHMENTS),
+                "data-remove": _("Remove"),
+                "data-drop-hint": _("You can also drop files here."),
+                "data-too-many": _("At most %(max)d files: %(names)s not added.")
+                % {"max": MAX_ATTACHMENTS, "names": "%(names)s"},
+            }
+        )
 
     def clean_subject(self) -> str:
         return clean_subject(self.cleaned_data.get("subject", ""))
@@ -99,6 +130,27 @@ class ReplyForm(forms.ModelForm):
         # The content is read here, once, before any transaction; the service
         # takes the verdict (`CleanUpload`) and checks only the cheap rules again.
         return validate_uploads(self.cleaned_data.get("attachments") or [])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        assert cleaned is not None  # ModelForm.clean() returns cleaned_data
+        kept = self.kept_held_files
+        if kept and "attachments" in cleaned:
+            try:
+                validate_upload_count(len(kept) + len(cleaned["attachments"]))
+            except ValidationError as error:
+                self.add_error("attachments", error)
+        return cleaned
+
+    @property
+    def kept_held_files(self) -> list[HeldFile]:
+        """The held files the form keeps ticked (all of them before it is sent)."""
+        if not self.held_files:
+            return []
+        if not self.is_bound:
+            return list(self.held_files.values())
+        tokens = getattr(self, "cleaned_data", {}).get("held") or []
+        return [self.held_files[token] for token in tokens if token in self.held_files]
 
     @property
     def client_token(self) -> str | None:
@@ -124,22 +176,22 @@ class SupportReplyForm(ReplyForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.held_files: list[tuple[str, Any]] = []
+        self.race_files: list[tuple[str, Any]] = []
 
     @property
     def held_names(self) -> list[str]:
-        return [file.name for _stored, file in self.held_files]
+        return [file.name for _stored, file in self.race_files]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         assert cleaned is not None  # Form.clean() returns cleaned_data
         try:
-            self.held_files = uploads_held(cleaned.get("held") or "")
+            self.race_files = uploads_held(cleaned.get("held") or "")
         except forms.ValidationError as error:
             self.add_error(None, error)
             return cleaned
-        if self.held_files and "attachments" in cleaned:
-            held = (file for _stored, file in self.held_files)
+        if self.race_files and "attachments" in cleaned:
+            held = (file for _stored, file in self.race_files)
             try:
                 cleaned["attachments"] = validate_uploads([*cleaned["attachments"], *held])
             except forms.ValidationError as error:
@@ -191,6 +243,7 @@ def reply_post(form: ReplyForm, *, case: Case, author: User, direction: str) -> 
         needs_action=data.get("needs_action", False),
         client_token=form.client_token,
         expected_version=data.get("version"),
+        held_files=form.kept_held_files,
     )
 
 

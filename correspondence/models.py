@@ -146,6 +146,35 @@ class BulkJob(models.Model):
         return self.done + self.skipped + self.failed
 
 
+def held_path(instance: HeldFile, filename: str) -> str:
+    # Apart from attachments/: the orphan sweep there knows only attachment rows.
+    return f"held/{instance.token[:2]}/{instance.token}"
+
+
+class HeldFile(models.Model):
+    """A file the contact form carried to a case's reply form ("Add a reply there"),
+    kept until that reply is sent (it then becomes an attachment) or HELD_FOR has
+    passed (`correspondence.tasks.sweep_held_files`). Only its user sees it."""
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(_("file"), upload_to=held_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("type"), max_length=100)
+    held_at = models.DateTimeField(_("held at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("held file")
+        verbose_name_plural = _("held files")
+        ordering = ["held_at", "id"]
+        indexes = [models.Index(fields=["user", "case"], name="heldfile_user_case")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class SavedReply(models.Model):
     """A reply agents start from: picked on the admin reply form, in the owner's language.
 

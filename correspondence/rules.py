@@ -343,9 +343,9 @@ def validate_upload(file: Any) -> CleanUpload:
     return CleanUpload(name=name, size=size, content_type=file_type.content_type, file=file)
 
 
-def validate_uploads(files: Sequence[Any]) -> list[CleanUpload]:
-    """Check the count, then every file; report every problem at once."""
-    if len(files) > MAX_ATTACHMENTS:
+def validate_upload_count(count: int) -> None:
+    """At most MAX_ATTACHMENTS files to a message."""
+    if count > MAX_ATTACHMENTS:
         raise ValidationError(
             ngettext(
                 "You can attach at most %(max)d file to a message; you selected %(count)d.",
@@ -353,8 +353,13 @@ def validate_uploads(files: Sequence[Any]) -> list[CleanUpload]:
                 MAX_ATTACHMENTS,
             ),
             code="too_many",
-            params={"max": MAX_ATTACHMENTS, "count": len(files)},
+            params={"max": MAX_ATTACHMENTS, "count": count},
         )
+
+
+def validate_uploads(files: Sequence[Any]) -> list[CleanUpload]:
+    """Check the count, then every file; report every problem at once."""
+    validate_upload_count(len(files))
     cleaned: list[CleanUpload] = []
     errors: list[ValidationError] = []
     for file in files:

@@ -10,7 +10,7 @@ from django.db.models import Count, Min, Q, QuerySet
 
 from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
 from cases.models import Case, CaseHistory
-from correspondence.models import SELLER_VISIBLE, Attachment, Message
+from correspondence.models import SELLER_VISIBLE, Attachment, HeldFile, Message
 
 # What a case page shows before "show all": the newest messages in full and the
 # newest files, so that the page's cost does not grow with the thread. The
@@ -161,3 +161,11 @@ def case_changes_since(case: Case, since: datetime | None) -> CaseChanges:
         messages=list(messages[:NEWEST_SHOWN]),
         history=list(history.order_by("-changed_at", "-id")[:NEWEST_SHOWN]),
     )
+
+
+def held_files_of(user: AnyUser, case: Case) -> list[HeldFile]:
+    """The files `user`'s contact form carried to the reply form of `case` (a case
+    the caller reached through `cases.access`)."""
+    if not user.is_authenticated:
+        return []
+    return list(HeldFile.objects.filter(user=user, case=case))

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,9 +41,24 @@ from cases.services import (
     case_transition,
     check_member,
 )
-from correspondence.limits import ORPHAN_MIN_AGE
-from correspondence.models import Attachment, BulkJob, Message, attachment_path, new_token
-from correspondence.rules import MAX_SUBJECT_LENGTH, clean_body, clean_subject, validate_uploads
+from correspondence.limits import MAX_ATTACHMENTS, ORPHAN_MIN_AGE
+from correspondence.models import (
+    Attachment,
+    BulkJob,
+    HeldFile,
+    Message,
+    attachment_path,
+    held_path,
+    new_token,
+)
+from correspondence.rules import (
+    MAX_SUBJECT_LENGTH,
+    CleanUpload,
+    clean_body,
+    clean_subject,
+    validate_upload,
+    validate_uploads,
+)
 
 
 class DuplicateSubmissionError(Exception):
@@ -236,8 +251,14 @@ def message_post(
     not_solved: bool = False,
     client_token: str | None = None,
     expected_version: int | None = None,
+    held_files: Sequence[HeldFile] = (),
 ) -> Message:
     """Post a message with up to MAX_ATTACHMENTS files and move the case accordingly.
+
+    `held_files`: files the author's contact form carried here (`held_files_add`),
+    attached after `files`. A seller's message ends every file the author held for
+    the case, attached or left out: their rows go in this transaction, their
+    stored files once it commits.
 
     `not_solved`: the seller's answer to "Did this solve your problem?" was No and
     this message says why; the case goes back to support, "answer not accepted".
@@ -262,9 +283,56 @@ def message_post(
         # A support message is the admin's; a seller (or view-only staff) never sends one.
         raise PermissionDenied(_("Only Seller Support agents can answer as Seller Support."))
     event = _event_for(direction, needs_action, not_solved)
+    if any(held.user_id != author.pk or held.case_id != case.pk for held in held_files):
+        raise PermissionDenied("Held files are their author's, for one case.")
     # The files' content is read here (or was, by the form), never inside the
     # transaction: a long check there would hold the write lock (SQLite).
-    files = validate_uploads(files)
+    with _held_uploads(held_files) as held:
+        return _message_post(
+            case=case,
+            author=author,
+            direction=direction,
+            event=event,
+            body=body,
+            subject=subject,
+            files=validate_uploads([*files, *held]),
+            client_token=client_token,
+            expected_version=expected_version,
+        )
+
+
+@contextmanager
+def _held_uploads(held_files: Sequence[HeldFile]) -> Iterator[list[CleanUpload]]:
+    """The held files as accepted uploads (they were checked when held), open while
+    the block runs."""
+    handles = [held.file.open("rb") for held in held_files]
+    try:
+        yield [
+            CleanUpload(
+                name=held.original_name,
+                size=held.size,
+                content_type=held.content_type,
+                file=File(handle, name=held.original_name),
+            )
+            for held, handle in zip(held_files, handles, strict=True)
+        ]
+    finally:
+        for handle in handles:
+            handle.close()
+
+
+def _message_post(
+    *,
+    case: Case,
+    author: User,
+    direction: str,
+    event: str,
+    body: str,
+    subject: str,
+    files: list[CleanUpload],
+    client_token: str | None,
+    expected_version: int | None,
+) -> Message:
     try:
         with files_removed_on_failure() as written, transaction.atomic():
             # The case is locked before the token is checked, so the same form sent
@@ -291,6 +359,8 @@ def message_post(
                 client_token=client_token,
                 written=written,
             )
+            if direction == Message.Direction.FROM_SELLER:
+                _held_files_release(user=author, case_id=case.pk)
             # The move queues its e-mail (quoting this message) in this transaction.
             case_transition(case=case, event=event, actor=author, message_id=message.pk)
     except IntegrityError:
@@ -460,6 +530,81 @@ def bulk_job_run(*, job_id: int) -> BulkJob | None:
     BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.DONE, finished_at=timezone.now())
     job.refresh_from_db()
     return job
+
+
+def held_files_add(
+    *, user: User, case: Case, files: Sequence[Any]
+) -> tuple[list[HeldFile], list[str]]:
+    """Hold the files of the contact form's "Add a reply there" for `user`'s reply
+    to `case` (a case of theirs: the caller reached it through `cases.access`).
+
+    They replace what the user held for the case. Each file is checked as an
+    attachment; the first MAX_ATTACHMENTS accepted are held. Returns the held files
+    and the names of the files not held.
+    """
+    accepted: list[CleanUpload] = []
+    refused: list[str] = []
+    for file in files:
+        try:
+            upload = validate_upload(file)
+        except ValidationError:
+            refused.append(getattr(file, "name", "") or "")
+            continue
+        if len(accepted) < MAX_ATTACHMENTS:
+            accepted.append(upload)
+        else:
+            refused.append(upload.name)
+    storage = _storage()
+    with files_removed_on_failure() as written, transaction.atomic():
+        _held_files_release(user=user, case_id=case.pk)
+        held = []
+        for upload in accepted:
+            token = new_token()
+            name = held_path(HeldFile(token=token), upload.name)
+            written.append(name)
+            upload.file.seek(0)
+            stored = storage.save(name, upload.file)
+            if stored != name:
+                written.append(stored)
+            held.append(
+                HeldFile.objects.create(
+                    token=token,
+                    user=user,
+                    case=case,
+                    file=stored,
+                    original_name=upload.name,
+                    size=upload.size,
+                    content_type=upload.content_type,
+                )
+            )
+    return held, refused
+
+
+def _held_files_release(*, user: User, case_id: int) -> int:
+    """Delete what `user` held for `case_id`."""
+    return _held_rows_delete(HeldFile.objects.filter(user=user, case_id=case_id))
+
+
+def _held_rows_delete(rows: QuerySet[HeldFile]) -> int:
+    """Delete held files: the rows now, the stored files once the transaction commits."""
+    names = list(rows.values_list("file", flat=True))
+    if not names:
+        return 0
+    rows.delete()
+    storage = _storage()
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return len(names)
+
+
+def held_files_expire(*, before: datetime) -> int:
+    """Delete the files held since before `before` (abandoned replies); return how many."""
+    with transaction.atomic():
+        return _held_rows_delete(HeldFile.objects.filter(held_at__lt=before))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from cases.access import case_for_system
 from correspondence.limits import ORPHAN_MIN_AGE
 from correspondence.notifications import SELLER, notify_seller, notify_support
 from correspondence.selectors import message_for_system, stored_file_names
-from correspondence.services import bulk_job_run
+from correspondence.services import bulk_job_run, held_files_expire
 
 logger = logging.getLogger(__name__)
 ATTACHMENTS = "attachments"  # the folder of every stored file (models.attachment_path)
@@ -84,3 +84,13 @@ def _delete_unknown(stored: list[str], cutoff: datetime | None) -> int:
             default_storage.delete(name)
             deleted += 1
     return deleted
+
+
+# How long the files carried by "Add a reply there" wait for the reply to be sent.
+HELD_FOR = timedelta(days=1)
+
+
+@task()
+def sweep_held_files() -> int:
+    """Delete the held files of replies never sent (`correspondence.models.HeldFile`)."""
+    return held_files_expire(before=timezone.now() - HELD_FOR)

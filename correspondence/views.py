@@ -42,8 +42,19 @@ from cases.services import case_keep_open as case_keep_open_service
 from cases.validators import parse_case_id
 from correspondence.forms import EscalationForm, NewCaseForm, NotSolvedForm, ReplyForm, reply_post
 from correspondence.models import Attachment, Message
-from correspondence.selectors import NEWEST_SHOWN, Thread, attachments_visible_to, thread_of
-from correspondence.services import DuplicateSubmissionError, case_open, message_post
+from correspondence.selectors import (
+    NEWEST_SHOWN,
+    Thread,
+    attachments_visible_to,
+    held_files_of,
+    thread_of,
+)
+from correspondence.services import (
+    DuplicateSubmissionError,
+    case_open,
+    held_files_add,
+    message_post,
+)
 
 logger = logging.getLogger(__name__)
 # Nothing was saved (the service cleans up); the page says so and keeps the text.
@@ -80,7 +91,7 @@ def _render_detail(
         .order_by("changed_at", "id")
     )
     if reply_form is None and not case.is_expired:
-        reply_form = ReplyForm()
+        reply_form = ReplyForm(held_files=held_files_of(request.user, case))
     asked = _asks_if_solved(case, thread)
     return render(
         request,
@@ -124,23 +135,27 @@ def _attempt(form: forms.BaseForm, action: Callable[[], Message]) -> Message | N
 
 
 def _reply_draft(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
-    """The contact form's "Add a reply there": its subject and message, in this
-    case's reply form, ready to check and send. Nothing is sent or saved."""
+    """The contact form's "Add a reply there": its subject, message and files, in
+    this case's reply form, ready to check and send. The files are held on the
+    server (`held_files_add`) until the reply is sent; nothing else is saved."""
     if case.is_expired:
         return redirect(case)  # read-only: no reply form to fill
+    held, refused = held_files_add(
+        user=request.user, case=case, files=request.FILES.getlist("attachments")
+    )
     form = ReplyForm(
         initial={
             "subject": request.POST.get("subject", "")[:SHORT_DESCRIPTION_MAX],
             "body": request.POST.get("body", ""),
-        }
+        },
+        held_files=held,
     )
     messages.info(request, _("Your text is in the reply form below: check it, then send it."))
-    dropped = _sent_file_names(request)
-    if dropped:
+    if refused:
         messages.warning(
             request,
-            _("Files cannot be carried from one page to another: attach %(names)s again.")
-            % {"names": ", ".join(dropped)},
+            _("Not carried over, as they cannot be attached: %(names)s.")
+            % {"names": ", ".join(refused)},
         )
     return _render_detail(request, case, form)
 
@@ -248,7 +263,7 @@ def case_reply(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(viewer_for(request), case_id)
     if "draft" in request.POST:
         return _reply_draft(request, case)
-    form = ReplyForm(request.POST, request.FILES)
+    form = ReplyForm(request.POST, request.FILES, held_files=held_files_of(request.user, case))
     if not form.is_valid():
         return _render_detail(request, case, form)
     try:

@@ -109,7 +109,7 @@ def test_checking_for_similar_cases_keeps_the_attached_files(
     scan.write_bytes(PDF)
     login(page, live_server, seller)
     page.goto(f"{live_server.url}/cases/new/")
-    page.fill("input[name=subject]", "Refund again")
+    page.fill("input[name=subject]", "Refund still not received")
     page.fill("textarea[name=body]", "See the scan.")
     page.set_input_files("input[name=attachments]", str(scan))
     page.get_by_role("button", name="Check for similar cases").click()
@@ -119,7 +119,7 @@ def test_checking_for_similar_cases_keeps_the_attached_files(
     with page.expect_navigation():
         page.locator("input[name=subject]").press("Enter")
     expect(page.locator(".alert-success")).to_contain_text("is open")
-    new = Case.objects.get(short_description="Refund again")
+    new = Case.objects.get(short_description="Refund still not received")
     assert [a.original_name for m in new.messages.all() for a in m.attachments.all()] == [
         "scan.pdf"
     ]

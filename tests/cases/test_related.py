@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from pathlib import Path
+
+from django.utils import timezone
 
 from cases.models import Case, CaseState
-from correspondence.models import Attachment, Message
+from correspondence.models import Attachment, HeldFile, Message
 from correspondence.services import case_open
+from correspondence.tasks import sweep_held_files
 from tests.conftest import make_case
-from tests.correspondence.conftest import pdf
+from tests.correspondence.conftest import PDF, pdf, text
 
 NEW = "/cases/new/"
 
@@ -79,12 +84,88 @@ def test_add_a_reply_there_carries_subject_and_message(seller_client, account, s
     assert refund.state == CaseState.OPEN
 
 
-def test_add_a_reply_there_names_files_to_attach_again(seller_client, account, seller):
+def _reply_form(response) -> str:
+    return response.text.split('class="card mb-4 reply-form"')[1].split("</form>")[0]
+
+
+def test_add_a_reply_there_holds_the_files_and_sends_them_with_the_reply(
+    seller_client, account, seller, django_capture_on_commit_callbacks
+):
+    """Issue #22: "Add a reply there" carried the text but dropped the files."""
     refund = open_case(account, seller, "Refund not received")
-    data = {**new_case_data(), "draft": "1", "attachments": [pdf("scan.pdf")]}
-    response = seller_client.post(f"/cases/{refund.id}/reply/", data)
-    assert "attach scan.pdf again" in response.text
+    files = [pdf("scan.pdf"), pdf("label.pdf"), text("bad.exe")]
+    response = seller_client.post(
+        f"/cases/{refund.id}/reply/", {**new_case_data(), "draft": "1", "attachments": files}
+    )
+    assert response.status_code == 200
+    form = _reply_form(response)
+    held = list(HeldFile.objects.order_by("original_name"))
+    assert [h.original_name for h in held] == ["label.pdf", "scan.pdf"]
+    for h in held:
+        assert re.search(rf'name="held" value="{h.token}"[^>]*\bchecked', form)
+    assert "scan.pdf (" in form
+    assert "label.pdf (" in form
+    assert "Not carried over, as they cannot be attached: bad.exe." in response.text
+    held_paths = [Path(h.file.path) for h in held]
+    assert all(path.exists() for path in held_paths)
     assert not Attachment.objects.exists()
+    # The reply leaves "label.pdf" out (unticked) and adds a new file.
+    scan = next(h for h in held if h.original_name == "scan.pdf")
+    data = {
+        "subject": "",
+        "body": "See the scan.",
+        "held": [scan.token],
+        "attachments": [pdf("extra.pdf")],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = seller_client.post(f"/cases/{refund.id}/reply/", data)
+    assert response.status_code == 302
+    reply = refund.messages.order_by("-sent_at", "-id").first()
+    attached = sorted(a.original_name for a in reply.attachments.all())
+    assert attached == ["extra.pdf", "scan.pdf"]
+    assert all(Path(a.file.path).read_bytes() == PDF for a in reply.attachments.all())
+    assert not HeldFile.objects.exists()
+    assert not any(path.exists() for path in held_paths)
+
+
+def test_held_files_count_towards_the_limit(seller_client, account, seller):
+    refund = open_case(account, seller, "Refund not received")
+    seller_client.post(
+        f"/cases/{refund.id}/reply/",
+        {**new_case_data(), "draft": "1", "attachments": [pdf("a.pdf"), pdf("b.pdf")]},
+    )
+    tokens = list(HeldFile.objects.values_list("token", flat=True))
+    data = {"body": "Two more", "held": tokens, "attachments": [pdf("c.pdf"), pdf("d.pdf")]}
+    response = seller_client.post(f"/cases/{refund.id}/reply/", data)
+    assert response.status_code == 200
+    assert "You can attach at most 3 files to a message; you selected 4." in response.text
+    assert refund.messages.count() == 1
+    assert HeldFile.objects.count() == 2  # still held, still shown
+    assert 'value="' + tokens[0] + '"' in _reply_form(response)
+
+
+def test_held_files_are_their_users_and_expire(
+    seller_client, colleague_client, account, seller, colleague, django_capture_on_commit_callbacks
+):
+    refund = open_case(account, seller, "Refund not received")
+    seller_client.post(
+        f"/cases/{refund.id}/reply/",
+        {**new_case_data(), "draft": "1", "attachments": [pdf("mine.pdf")]},
+    )
+    held = HeldFile.objects.get()
+    # A colleague sees the case, not the seller's held file, and cannot send it.
+    page = colleague_client.get(f"/cases/{refund.id}/").text
+    assert "mine.pdf" not in page
+    colleague_client.post(f"/cases/{refund.id}/reply/", {"body": "Hi", "held": [held.token]})
+    assert not Attachment.objects.exists()
+    assert HeldFile.objects.count() == 1
+    # Abandoned: the sweep removes the row and the file.
+    path = Path(held.file.path)
+    HeldFile.objects.update(held_at=timezone.now() - timedelta(days=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_held_files.call() == 1
+    assert not HeldFile.objects.exists()
+    assert not path.exists()
 
 
 def test_add_a_reply_there_goes_through_the_door(
@@ -119,11 +200,14 @@ def test_the_fragment_endpoint_lists_suggestions(
     seller_client, outsider_client, client, account, seller
 ):
     refund = open_case(account, seller, "Refund not received")
-    response = seller_client.get("/cases/similar/", {"subject": "refund"})
+    response = seller_client.get("/cases/similar/", {"subject": "refund received"})
     assert response.status_code == 200
     assert f"/cases/{refund.id}/" in response.text
     assert "<html" not in response.text
-    assert str(refund.id) not in outsider_client.get("/cases/similar/", {"subject": "refund"}).text
+    assert (
+        str(refund.id)
+        not in outsider_client.get("/cases/similar/", {"subject": "refund received"}).text
+    )
     anonymous = client.get("/cases/similar/", {"subject": "refund"})
     assert anonymous.status_code == 302
     assert "/accounts/login/" in anonymous["Location"]

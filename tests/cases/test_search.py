@@ -356,3 +356,32 @@ def test_a_case_stops_taking_terms_at_its_bound_and_a_rebuild_agrees(
     assert listed_ids(seller_client.get(URL, {"q": _odd_words(1, 950)})) == []
     search_index.case_search_terms_refresh(case_ids=[case.id])
     assert terms() == posted
+
+
+def test_similar_cases_ignore_stop_words_and_one_common_word(account, seller):
+    """Issue #22: "Étiquette de retour non générée" matched unrelated cases on "non"."""
+    from cases.access import cases_visible_to
+
+    open_case(account, seller, "Paiement non reçu", "Bonjour")
+    open_case(account, seller, "Retour client refusé", "Bonjour")
+    open_case(account, seller, "The parcel has not arrived", "Hello")
+    label = open_case(account, seller, "Étiquette de retour introuvable", "Bonjour")
+    scope = cases_visible_to(seller)
+    assert similar_cases(cases=scope, text="Étiquette de retour non générée") == [label]
+    # One ordinary word in common ("retour", "parcel") is not a resemblance.
+    assert similar_cases(cases=scope, text="Retour de la semaine") == []
+    assert similar_cases(cases=scope, text="The parcel") == []
+
+
+def test_similar_cases_rank_an_order_number_above_words(account, seller):
+    from cases.access import cases_visible_to
+
+    words = open_case(account, seller, "Refund not received for damaged parcel", "Hi")
+    order = open_case(account, seller, "Question about 171-7654321", "Hi")
+    mail = open_case(account, seller, "Login", "Write to jean.dupont@example.fr")
+    scope = cases_visible_to(seller)
+    found = similar_cases(cases=scope, text="Refund not received for order 171-7654321")
+    assert found == [order, words]
+    # An identifier alone is enough; an e-mail is one.
+    assert similar_cases(cases=scope, text="171-7654321") == [order]
+    assert similar_cases(cases=scope, text="jean.dupont@example.fr") == [mail]
