@@ -117,7 +117,8 @@ def test_the_header_shows_the_users_own_count(
     shown = page.locator(".site-header").get_by_text(mine, exact=True).filter(visible=True)
     expect(shown).to_have_count(1)
     box = shown.bounding_box()
-    assert box is not None and box["y"] + box["height"] <= 80, "the count is below the header"
+    assert box is not None
+    assert box["y"] + box["height"] <= 80, "the count is below the header"
     # The header stays one line: the count does not push the rest of it down.
     assert page.locator(".site-header").bounding_box()["height"] <= 80
 
