@@ -417,8 +417,8 @@ class SortColumn:
     next_value: str  # the `o` a click on the header sets
 
 
-def sort_columns(ordering: str) -> list[SortColumn]:
-    labels = {
+def _sort_labels() -> dict[str, Any]:
+    return {
         "created": _("Creation date"),
         "id": _("Case ID"),
         "state": _("State"),
@@ -426,6 +426,16 @@ def sort_columns(ordering: str) -> list[SortColumn]:
         "description": _("Short description"),
         "activity": _("Last activity"),
     }
+
+
+def _first_order(key: str) -> str:
+    """The `o` a first click on a column sets: dates read newest first; text
+    columns A→Z; states most urgent first."""
+    return f"-{key}" if key in ("created", "activity") else key
+
+
+def sort_columns(ordering: str) -> list[SortColumn]:
+    labels = _sort_labels()
     current = ordering.lstrip("-")
     descending = ordering.startswith("-")
     columns = []
@@ -435,7 +445,43 @@ def sort_columns(ordering: str) -> list[SortColumn]:
             next_value = key if descending else f"-{key}"
         else:
             aria = "none"
-            # Dates read newest first; text columns A→Z; states most urgent first.
-            next_value = f"-{key}" if key in ("created", "activity") else key
+            next_value = _first_order(key)
         columns.append(SortColumn(key, str(labels[key]), aria, next_value))
     return columns
+
+
+@dataclass(frozen=True)
+class SortChoice:
+    value: str  # an `o` value
+    label: str
+    selected: bool
+
+
+# How each column reads in each direction: (ascending, descending).
+_SORT_DIRECTIONS = {
+    "created": (_("oldest first"), _("newest first")),
+    "id": (_("lowest first"), _("highest first")),
+    "state": (_("most urgent first"), _("least urgent first")),
+    "email": (_("A to Z"), _("Z to A")),
+    "description": (_("A to Z"), _("Z to A")),
+    "activity": (_("oldest first"), _("newest first")),
+}
+
+
+def sort_choices(ordering: str) -> list[SortChoice]:
+    """The log's sort orders as one list (the phone's sort control): each column in
+    the direction a click on its header sets first, then the other."""
+    labels = _sort_labels()
+    choices = []
+    for key in SORT_FIELDS:
+        first = _first_order(key)
+        second = key if first.startswith("-") else f"-{key}"
+        for value in (first, second):
+            ascending, descending = _SORT_DIRECTIONS[key]
+            direction = descending if value.startswith("-") else ascending
+            label = _("%(column)s, %(direction)s") % {
+                "column": labels[key],
+                "direction": direction,
+            }
+            choices.append(SortChoice(value, label, value == ordering))
+    return choices

@@ -35,7 +35,7 @@ from cases.access import (
     cases_of_checked_account,
     cases_visible_to,
 )
-from cases.filters import CaseFilter, SortColumn, sort_columns
+from cases.filters import CaseFilter, SortChoice, SortColumn, sort_choices, sort_columns
 from cases.models import (
     NOT_CLOSED,
     WAITING_ON_SELLER,
@@ -149,6 +149,10 @@ class CaseLog:
     @property
     def columns(self) -> list[SortColumn]:
         return sort_columns(self.filterset.ordering)
+
+    @property
+    def sort_choices(self) -> list[SortChoice]:
+        return sort_choices(self.filterset.ordering)
 
     @cached_property
     def paginator(self) -> Paginator:
