@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.http import HttpRequest
@@ -16,7 +16,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 
 from cases.access import viewer_for
-from cases.models import Case
+from cases.models import Case, TimeLeft
 from cases.search import search_snippets
 
 if TYPE_CHECKING:
@@ -62,7 +62,12 @@ class LogRow:
     - `changed`: the "Updated" mark (see `changed_since_seen`);
     - `opened_by`: who opened the case, only where it is not the owner ("" otherwise);
     - `snippet`: the matching excerpt of its messages, when searching;
-    - `badge`: its state badge, as the page rendered it (`cases.views.state_badges`).
+    - `badge`: its state badge, as the page rendered it (`cases.views.state_badges`);
+    - `waited`: how long Seller Support has kept the seller waiting (their turn), and
+      `overdue`: longer than the team's target (`Case.is_overdue`);
+    - `closes_in`: the time left before the automatic resolution, once the reminder
+      is out (`Case.closes_in`).
+    The team's target comes with the rows (`cases.selectors.with_row_marks`).
     """
 
     case: Case
@@ -70,6 +75,9 @@ class LogRow:
     opened_by: str
     snippet: SafeString | None
     badge: SafeString | None = None
+    waited: timedelta | None = None
+    overdue: bool = False
+    closes_in: TimeLeft | None = None
 
 
 def log_rows(
@@ -91,6 +99,9 @@ def log_rows(
                 else ""
             ),
             snippet=snippets.get(case.pk),
+            waited=case.waited,
+            overdue=case.is_overdue,
+            closes_in=case.closes_in,
         )
         for case in cases
     ]

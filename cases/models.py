@@ -208,6 +208,21 @@ class Membership(models.Model):
 DEFAULT_RESPONSE_TARGET_HOURS = 24
 
 
+@dataclass(frozen=True, slots=True)
+class TimeLeft:
+    """A delay as a page says it: in hours under two days, in days beyond
+    (`cases/_closes_in.html`). Rounded up: "in 1 h" until the very end."""
+
+    hours: int
+    days: int
+    in_hours: bool
+
+    @classmethod
+    def of(cls, left: timedelta) -> TimeLeft:
+        hours = -(-int(left.total_seconds()) // 3600)
+        return cls(hours=hours, days=-(-hours // 24), in_hours=hours < 48)
+
+
 class SupportTeam(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     response_target_hours = models.PositiveIntegerField(
@@ -770,6 +785,25 @@ class Case(models.Model):
             and self.waiting_since is not None
             and now - self.waiting_since > self.response_target
         )
+
+    @property
+    def closes_in(self) -> TimeLeft | None:
+        """How long until the automatic resolution, once the reminder is out ("Closes
+        automatically in 23 h"); None before the reminder, after the moment, or when
+        the case is not waiting for the seller."""
+        if self.reminder_sent_at is None or self.auto_resolve_at is None or self.is_expired:
+            return None
+        left = self.auto_resolve_at - timezone.now()
+        if left <= timedelta(0):
+            return None
+        return TimeLeft.of(left)
+
+    @property
+    def waited(self) -> timedelta | None:
+        """How long the seller has waited for Seller Support (their turn only)."""
+        if self.turn != Turn.SUPPORT or self.waiting_since is None:
+            return None
+        return timezone.now() - self.waiting_since
 
     @property
     def needs_attention(self) -> bool:

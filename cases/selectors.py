@@ -40,6 +40,8 @@ from cases.models import (
     NOT_CLOSED,
     WAITING_ON_SELLER,
     Case,
+    CaseHistory,
+    CaseState,
     CaseView,
     Membership,
     SellerAccount,
@@ -56,7 +58,18 @@ from cases.validators import normalize_email
 LOG_COLUMNS = ("id", "created_at", "state", "primary_email", "short_description", "resolved_at")
 # The page's rows also read what the table marks: who opened the case and whether
 # it changed since the user last looked (see `cases.attention.decorate_log_rows`).
-ROW_COLUMNS = (*LOG_COLUMNS, "last_activity_at", "support_activity_at")
+# And what a row says beside the state (`cases.attention.LogRow`): how long support
+# has kept the seller waiting against its team's target, escalated, closes in ….
+ROW_COLUMNS = (
+    *LOG_COLUMNS,
+    "last_activity_at",
+    "support_activity_at",
+    "waiting_since",
+    "escalated_at",
+    "auto_resolve_at",
+    "reminder_sent_at",
+    "support_team__response_target_hours",
+)
 # From this offset on, a page first picks its ids from the covering index, then
 # reads those rows: the database skips index entries instead of table rows.
 DEFERRED_JOIN_FROM = 1000
@@ -119,7 +132,8 @@ class _DeferredJoinList:
 def with_row_marks(queryset: QuerySet[Case], viewer: Viewer) -> QuerySet[Case]:
     """The page's rows with their marks, read in the rows query itself (no second query).
 
-    `opened_by_email` (a left join on the user), `seen_at` (when this user last
+    `opened_by_email` (a left join on the user), the team's response target (a left
+    join), `seen_at` (when this user last
     opened the case page: a correlated subquery on the unique (user, case) index)
     and `joined_at` (when the user joined the case's account: the unique (user,
     account) index).
@@ -127,10 +141,16 @@ def with_row_marks(queryset: QuerySet[Case], viewer: Viewer) -> QuerySet[Case]:
     """
     seen = CaseView.objects.filter(user_id=viewer.user_id, case_id=OuterRef("pk"))
     joined = Membership.objects.filter(user_id=viewer.user_id, account_id=OuterRef("account_id"))
-    return queryset.only(*ROW_COLUMNS).annotate(
-        opened_by_email=F("opened_by__email"),
-        seen_at=Subquery(seen.values("seen_at")[:1]),
-        joined_at=Subquery(joined.values("added_at")[:1]),
+    # The team's response target rides on the rows query (a left join): `is_overdue`
+    # reads it from there, with no query per row.
+    return (
+        queryset.select_related("support_team")
+        .only(*ROW_COLUMNS)
+        .annotate(
+            opened_by_email=F("opened_by__email"),
+            seen_at=Subquery(seen.values("seen_at")[:1]),
+            joined_at=Subquery(joined.values("added_at")[:1]),
+        )
     )
 
 
@@ -383,3 +403,19 @@ def support_agents() -> QuerySet[User]:
         .distinct()
         .order_by("email")
     )
+
+
+def automatic_resolution(case: Case, history: Iterable[CaseHistory]) -> CaseHistory | None:
+    """The history row of the state change that closed `case`, when the system made
+    it (the automatic resolution, `CaseEvent.AUTO_RESOLVED`, is the one state change
+    without an actor); None otherwise. `history`: the case's rows, oldest first, as
+    its page reads them anyway."""
+    if not case.is_closed:
+        return None
+    last = None
+    for entry in history:
+        if entry.field == CaseHistory.Field.STATE:
+            last = entry
+    if last is None or last.actor_id is not None or last.new_value != CaseState.RESOLVED:
+        return None
+    return last

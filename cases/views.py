@@ -87,6 +87,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "chips": filter_chips(log.filterset, request.GET),
             "page": page,
             "rows": rows,
+            # "Opened by" only on a page where a row was opened by someone else.
+            "show_opened_by": any(row.opened_by for row in rows),
             "page_range": page.paginator.get_elided_page_range(page.number),
             "query": request.GET.urlencode(),
         },

@@ -36,6 +36,7 @@ from cases.models import (
     CaseHistory,
 )
 from cases.search import similar_cases
+from cases.selectors import automatic_resolution
 from cases.services import CaseStateError, case_mark_seen, case_transition
 from cases.services import case_escalate as case_escalate_service
 from cases.services import case_keep_open as case_keep_open_service
@@ -45,6 +46,7 @@ from correspondence.models import Attachment, Message
 from correspondence.selectors import (
     NEWEST_SHOWN,
     Thread,
+    ThreadItem,
     attachments_visible_to,
     held_files_of,
     thread_of,
@@ -64,11 +66,13 @@ SAVE_FAILED = _lazy(
 )
 
 
-def _asks_if_solved(case: Case, thread: Thread) -> Message | None:
-    """The support answer that "Did this solve your problem?" goes under, if any."""
+def _latest_support(case: Case, thread: Thread) -> ThreadItem | None:
+    """Support's newest message with its files, while the seller is asked to act or
+    has an answer: the case page shows it first, above the reply form, with "Did
+    this solve your problem?"."""
     if case.is_expired or case.state not in WAITING_ON_SELLER:
         return None
-    return next((i.message for i in reversed(thread.items) if i.message.from_support), None)
+    return next((i for i in reversed(thread.items) if i.message.from_support), None)
 
 
 def _render_detail(
@@ -85,21 +89,24 @@ def _render_detail(
         messages=None if request.GET.get("messages") == "all" else NEWEST_SHOWN,
         files=None if request.GET.get("files") == "all" else NEWEST_SHOWN,
     )
-    history = (
+    history = list(
         case.history.exclude(field__in=CaseHistory.AGENTS_ONLY)
         .select_related("actor")
         .order_by("changed_at", "id")
     )
     if reply_form is None and not case.is_expired:
         reply_form = ReplyForm(held_files=held_files_of(request.user, case))
-    asked = _asks_if_solved(case, thread)
+    latest = _latest_support(case, thread)
     return render(
         request,
         "cases/case_detail.html",
         {
             "case": case,
             "thread": thread,
-            "asked_id": asked.pk if asked is not None else None,
+            # Support's message the seller is to act on, under the turn line, with
+            # "Did this solve your problem?".
+            "latest_support": latest,
+            "auto_resolution": automatic_resolution(case, history),
             "not_solved_form": not_solved_form or NotSolvedForm(),
             "escalation_form": escalation_form or EscalationForm(),
             "history": history,
@@ -280,7 +287,10 @@ def case_reply(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     else:
         if message is None:
             return _render_detail(request, case, form)
-        messages.success(request, _("Your message was sent to Seller Support."))
+        # The notice stands above the sent message in the contact history, the
+        # page's anchor (`correspondence/_thread.html`): both in view on arrival.
+        messages.success(request, _("Your message was sent to Seller Support."), extra_tags="sent")
+        return redirect(f"{case.get_absolute_url()}#sent")
     return redirect(case)
 
 

@@ -232,7 +232,7 @@ def test_search_pages_keep_filters_and_export_covers_every_page(
     expect(page.locator("th.col-id")).to_have_attribute("aria-sort", "ascending")
     expect(page.locator(".pagination [aria-current=page]")).to_have_text("2")
     # The description is the sixth column, after "Opened by".
-    for text in page.locator(f"{ROWS} td:nth-child(6)").all_inner_texts():
+    for text in page.locator(f"{ROWS} td.cell-description").all_inner_texts():
         assert "order" in text.lower()
 
     # The search includes the expired case that matches, marked "Expired".

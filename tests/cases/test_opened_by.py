@@ -39,11 +39,41 @@ def test_the_log_shows_who_opened_each_case_beside_the_owner(
     assert re.search(r'<td class="email-cell opened-by">.*colleague@example.com</td>', row)
 
 
-def test_the_log_leaves_opened_by_quiet_when_the_owner_opened_it(seller_client, account, seller):
+def test_the_log_leaves_opened_by_out_when_every_owner_opened_theirs(
+    seller_client, account, seller
+):
+    """Issue 22.7: the column, empty on most rows, shows only on a page where a row
+    was opened by someone else than its owner."""
     case = open_case(account, seller)
     response = seller_client.get(URL)
-    row = re.search(rf"{case.id}.*?</tr>", response.text, re.S).group(0)
-    assert '<td class="email-cell opened-by"></td>' in row
+    assert response.status_code == 200
+    assert "col-opened-by" not in response.text
+    row = re.search(
+        rf"<tr[^>]*>(?:(?!</tr>).)*{case.id}(?:(?!</tr>).)*</tr>", response.text, re.S
+    ).group(0)
+    assert "opened-by" not in row
+    # The table keeps one cell per column: the header and each row agree.
+    header = re.search(r"<thead.*?</thead>", response.text, re.S).group(0)
+    assert header.count("<th ") == row.count("<td ")
+
+
+def test_the_log_shows_an_empty_opened_by_cell_beside_a_row_that_has_one(
+    seller_client, account, seller, colleague
+):
+    mine = open_case(account, seller)
+    theirs = open_case(account, colleague)
+    case_update(
+        case=theirs,
+        actor=colleague,
+        expected_version=theirs.version,
+        primary_email=seller.email,
+        cc_list=[],
+        short_description=theirs.short_description,
+    )
+    response = seller_client.get(URL)
+    assert '<th scope="col" class="col-opened-by">Opened by</th>' in response.text
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{mine.id}(?:(?!</tr>).)*</tr>", response.text, re.S)
+    assert '<td class="email-cell opened-by"></td>' in row.group(0)
 
 
 def test_the_case_page_shows_who_opened_it(seller_client, account, colleague):

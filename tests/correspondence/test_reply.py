@@ -57,7 +57,8 @@ def test_it_posts_a_reply_with_up_to_three_files(
     response = post_reply(seller_client, case, files)
 
     assert response.status_code == 302
-    assert response["Location"] == f"/cases/{case.id}/"
+    # The page opens on the notice, just above the sent message (issue 22, item 1).
+    assert response["Location"] == f"/cases/{case.id}/#sent"
     message = Message.objects.get()
     assert message.body == BODY
     assert message.subject == "Refund"
