@@ -61,7 +61,7 @@ from load.processes import Process, start
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BUCKET = "caselog-attachments"
-_LINK = re.compile(r'href="(/attachments/[^"]+/)" download>([^<]+)</a>')
+_LINK = re.compile(r'href="(/attachments/[^"]+/)" download>([^<]+)<')
 
 
 class Failure(Exception):

@@ -171,7 +171,7 @@ def test_a_seller_does_everything_with_the_keyboard(
     page.locator(".reply-form input[type=file]").set_input_files(str(proof))
     tab_to(page, ".reply-form button[type=submit]")
     press_and_wait(page, "Enter")
-    expect(page.locator(".messages")).to_contain_text("Your message was sent")
+    expect(page.locator("#sent")).to_contain_text("Your message was sent")
     reply = Message.objects.filter(case_id=thread_case.id).order_by("-sent_at", "-id").first()
     assert reply.body == "Here is the bank statement."
     assert [a.original_name for a in reply.attachments.all()] == ["bank-statement.pdf"]

@@ -300,7 +300,7 @@ def test_a_long_file_name_under_the_header_limit_is_kept_to_255_characters(selle
     from correspondence.models import Attachment
 
     response = _multipart_reply(seller_client, case, "a" * 600 + ".txt")
-    assert response.redirect_chain == [(f"/cases/{case.id}/", 302)]
+    assert response.redirect_chain == [(f"/cases/{case.id}/#sent", 302)]  # the sent message
     (attachment,) = Attachment.objects.all()
     assert len(attachment.original_name) == 255
     assert attachment.original_name.endswith(".txt")
