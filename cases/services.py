@@ -8,7 +8,7 @@ does not allow.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,6 +98,24 @@ def member_email_check(email: str, *, members: Collection[str]) -> str:
             params={"email": email},
         )
     return email
+
+
+# Fields a save derives from others (`UrgencyField`, `QueueRankField` on Case):
+# written whenever what they derive from is, so no service can forget them.
+_DERIVED = {"state": ("state_rank", "queue_rank"), "escalated_at": ("queue_rank",)}
+
+
+def _save_locked(case: Case, fields: Iterable[str]) -> None:
+    """The one way a service saves a case it holds locked (`select_for_update`): the
+    version is bumped (an edit form read at an older version is then refused), the
+    fields derived from those written are written too, and the new version is read
+    back."""
+    names = [name for name in dict.fromkeys(fields) if name != "version"]
+    for name in list(names):
+        names += [derived for derived in _DERIVED.get(name, ()) if derived not in names]
+    case.version = F("version") + 1
+    case.save(update_fields=[*names, "version"])
+    case.refresh_from_db(fields=["version"])
 
 
 def _record(
@@ -225,11 +243,8 @@ def case_transition(
             case.support_activity_at = now
         fields = [
             "state",
-            "state_rank",
-            "queue_rank",
             "last_activity_at",
             "resolved_at",
-            "version",
             "waiting_since",
             "auto_resolve_at",
             "reminder_sent_at",
@@ -247,9 +262,7 @@ def case_transition(
             )
             case.support_team = team
             fields.append("support_team")
-        case.version = F("version") + 1
-        case.save(update_fields=fields)
-        case.refresh_from_db(fields=["version"])
+        _save_locked(case, fields)
         if old_state != case.state:
             _record(
                 case=case,
@@ -299,11 +312,14 @@ def case_keep_open(*, case: Case, actor: User) -> Case:
         old = locked.auto_resolve_at
         locked.auto_resolve_at, locked.reminder_sent_at = _clock_end(now), None
         locked.last_activity_at = now
-        locked.version = F("version") + 1
-        locked.save(
-            update_fields=["auto_resolve_at", "reminder_sent_at", "last_activity_at", "version"]
+        _save_locked(
+            locked,
+            [
+                "auto_resolve_at",
+                "reminder_sent_at",
+                "last_activity_at",
+            ],
         )
-        locked.refresh_from_db(fields=["version"])
         _record(
             case=locked,
             actor=actor,
@@ -346,17 +362,14 @@ def case_escalate(
         locked.escalated_at = timezone.now()
         locked.escalation_reason = reason
         locked.escalation_text = text[:2000]
-        locked.version = F("version") + 1
-        locked.save(
-            update_fields=[
+        _save_locked(
+            locked,
+            [
                 "escalated_at",
                 "escalation_reason",
                 "escalation_text",
-                "queue_rank",
-                "version",
-            ]
+            ],
         )
-        locked.refresh_from_db(fields=["version"])
         _record(
             case=locked,
             actor=actor,
@@ -384,17 +397,14 @@ def case_clear_escalation(*, case: Case, actor: User, note: str) -> Case:
         locked.escalated_at = None
         locked.escalation_reason = ""
         locked.escalation_text = ""
-        locked.version = F("version") + 1
-        locked.save(
-            update_fields=[
+        _save_locked(
+            locked,
+            [
                 "escalated_at",
                 "escalation_reason",
                 "escalation_text",
-                "queue_rank",
-                "version",
-            ]
+            ],
         )
-        locked.refresh_from_db(fields=["version"])
         _record(
             case=locked, actor=actor, field=CaseHistory.Field.ESCALATION, old=old, new="", note=note
         )
@@ -417,9 +427,12 @@ def case_assign(*, case: Case, actor: User, assignee: User | None) -> Case:
             return locked
         old = locked.assignee.email if locked.assignee is not None else ""
         locked.assignee = assignee
-        locked.version = F("version") + 1
-        locked.save(update_fields=["assignee", "version"])
-        locked.refresh_from_db(fields=["version"])
+        _save_locked(
+            locked,
+            [
+                "assignee",
+            ],
+        )
         _record(
             case=locked,
             actor=actor,
@@ -531,9 +544,7 @@ def case_update(
                 )
             )
         if changes:
-            locked.version = F("version") + 1
-            locked.save(update_fields=[*new_values.keys(), "version"])
-            locked.refresh_from_db(fields=["version"])
+            _save_locked(locked, new_values.keys())
             case_search_description_update(case_id=locked.pk, description=locked.short_description)
         owner_changed = any(c.field == CaseHistory.Field.PRIMARY_EMAIL for c in changes)
         if owner_changed:
