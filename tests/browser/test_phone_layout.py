@@ -119,8 +119,17 @@ def test_the_header_shows_the_users_own_count(
     box = shown.bounding_box()
     assert box is not None
     assert box["y"] + box["height"] <= 80, "the count is below the header"
-    # The header stays one line: the count does not push the rest of it down.
+    # The header stays one line: the count does not push the rest of it down, and
+    # the log-out button sits on the brand's line (in French the longest).
     assert page.locator(".site-header").bounding_box()["height"] <= 80
+    if viewport == DESKTOP:
+        brand = page.locator(".site-header .navbar-brand").bounding_box()
+        logout = page.locator(".site-header form[action$='/logout/'] button").bounding_box()
+        assert brand is not None
+        assert logout is not None
+        assert (
+            abs((logout["y"] + logout["height"] / 2) - (brand["y"] + brand["height"] / 2)) < 12
+        ), "the log-out button wrapped to a second line"
 
 
 @pytest.fixture
@@ -144,3 +153,24 @@ def test_a_phone_page_does_not_move_after_its_first_paint(
     page.goto(live_server.url + path.format(id=a_case.pk), wait_until="load")
     shift = page.evaluate(LAYOUT_SHIFT)
     assert shift < 0.1, f"{path}: cumulative layout shift {shift:.3f}"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_long_e_mail_keeps_the_desktop_header_on_one_line(
+    page: Page, live_server, log_cases, account, language
+):
+    """With a real-world e-mail and a two-digit count, the French header at 1280 px
+    wrapped its log-out button to a second line; the e-mail gives way instead."""
+    from tests.conftest import make_user
+
+    long_name = make_user("marie-claire.dupont-laferriere@boutique-exemple.fr", account=account)
+    for _ in range(12):
+        make_case(account, owner=long_name, state=CaseState.NEEDS_ATTENTION)
+    open_log(page, live_server, long_name, language, DESKTOP)
+    brand = page.locator(".site-header .navbar-brand").bounding_box()
+    logout = page.locator(".site-header form[action$='/logout/'] button").bounding_box()
+    assert brand is not None
+    assert logout is not None
+    middle = logout["y"] + logout["height"] / 2
+    assert abs(middle - (brand["y"] + brand["height"] / 2)) < 12, "the log-out button wrapped"
+    assert page.locator(".site-header").bounding_box()["height"] <= 60
