@@ -100,9 +100,14 @@ def member_email_check(email: str, *, members: Collection[str]) -> str:
     return email
 
 
-# Fields a save derives from others (`UrgencyField`, `QueueRankField` on Case):
-# written whenever what they derive from is, so no service can forget them.
-_DERIVED = {"state": ("state_rank", "queue_rank"), "escalated_at": ("queue_rank",)}
+def _derived_fields(names: list[str]) -> list[str]:
+    """The fields of Case computed from any of `names` (their `derived_from`, as
+    `UrgencyField` and `QueueRankField` declare it)."""
+    return [
+        field.name
+        for field in Case._meta.concrete_fields
+        if set(getattr(field, "derived_from", ())) & set(names)
+    ]
 
 
 def _save_locked(case: Case, fields: Iterable[str]) -> None:
@@ -111,8 +116,7 @@ def _save_locked(case: Case, fields: Iterable[str]) -> None:
     fields derived from those written are written too, and the new version is read
     back."""
     names = [name for name in dict.fromkeys(fields) if name != "version"]
-    for name in list(names):
-        names += [derived for derived in _DERIVED.get(name, ()) if derived not in names]
+    names += [name for name in _derived_fields(names) if name not in names]
     case.version = F("version") + 1
     case.save(update_fields=[*names, "version"])
     case.refresh_from_db(fields=["version"])

@@ -61,6 +61,10 @@ class UrgencyField(models.PositiveSmallIntegerField):
     """The urgency of the instance's state, kept in step by every save and bulk
     create (a plain column: adding a state or moving its rank rewrites no row)."""
 
+    # The fields it is computed from: a save that writes one writes this too
+    # (`cases.services._save_locked` reads it).
+    derived_from: tuple[str, ...] = ("state",)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", 0)
         super().__init__(*args, **kwargs)
@@ -88,8 +92,10 @@ def queue_rank_of(state: str, escalated: bool) -> int:
 
 class QueueRankField(models.PositiveSmallIntegerField):
     """The case's place in the agents' queue (`queue_rank_of` its state and
-    escalation), kept in step by every save and bulk create, like UrgencyField: a
-    save(update_fields=...) that changes the state or the escalation must list it."""
+    escalation), kept in step by every save and bulk create, like UrgencyField; the
+    services' locked write adds it whenever it writes what it derives from."""
+
+    derived_from: tuple[str, ...] = ("state", "escalated_at")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", QueueRank.OTHER)
