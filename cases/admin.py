@@ -3,9 +3,9 @@ pieces of the agent's case pages that need nothing but cases (the history inline
 the list filters).
 
 The case pages themselves (`CaseAdmin`: the list, the case page, its actions,
-the reply form, saved replies, the thread) are in `correspondence/admin.py`:
-they show and write correspondence too, and the case domain does not import it
-(the layering contract in pyproject.toml).
+the reply form, saved replies, the thread) are in `correspondence/admin/`
+(`case.py` and the modules it composes): they show and write correspondence too,
+and the case domain does not import it (the layering contract in pyproject.toml).
 """
 
 from django.contrib import admin

@@ -1,6 +1,6 @@
 """The forms of the `cases` app: the case edit form, the profile, the password
 reset, the team page's hand-off, and the agents' transfer and clear-escalation
-forms (the admin case page, `correspondence/admin.py`).
+forms (the admin case page's actions, `correspondence/admin/actions.py`).
 
 Plain Forms rather than ModelForms: every write goes through `cases.services`
 (history rows, the stale-version check), and a ModelForm would copy the typed

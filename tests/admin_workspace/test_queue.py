@@ -15,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from cases.models import Case, CaseHistory, CaseState, QueueRank, SupportTeam, new_case_id
 from cases.services import case_clear_escalation, case_escalate
-from correspondence.admin import CaseAdmin
+from correspondence.admin.case import CaseAdmin
 from correspondence.models import BulkJob, Message
 from correspondence.services import bulk_job_run, message_post
 from tests.conftest import _login, make_case
