@@ -1,4 +1,4 @@
-"""Benchmark caselog at 1,000,000 cases: log, export, case page, reply, admin, throughput.
+"""Benchmark caselog at 1,000,000 cases: log, export, case page, reply, admin, agent, throughput.
 
 Run from the project root (`make bench` runs the first line):
 
@@ -40,6 +40,7 @@ if str(BENCH_DIR) not in sys.path:
 # The measures, importable once BENCH_DIR is on the path.
 from bench import report  # noqa: E402
 from bench.admin_list import measure_admin  # noqa: E402
+from bench.agent_pages import measure_agent  # noqa: E402
 from bench.case_page import measure_case_page  # noqa: E402
 from bench.export import measure_exports  # noqa: E402
 from bench.log_pages import log_urls, measure_pages, view_sizes  # noqa: E402
@@ -48,7 +49,7 @@ from bench.reply import measure_reply  # noqa: E402
 from bench.serve import measure_serve  # noqa: E402
 from bench.setup import DATA_DIR, DEFAULT_DB, RESULTS_DIR, ROOT, prepare_data, setup_django  # noqa: E402
 
-PARTS = ("log", "plans", "export", "case", "reply", "admin", "serve")
+PARTS = ("log", "plans", "export", "case", "reply", "admin", "agent", "serve")
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -173,6 +174,17 @@ def _measure_in_process(
     if "admin" in parts:
         print("admin:")
         results["admin"] = measure_admin(agent_client, min(args.repeat, 3), args.cases)
+    if "agent" in parts:
+        print(f"support agent ({args.repeat} runs after 1 warm-up):")
+        results["agent"] = measure_agent(
+            agent_client,
+            client,
+            people,
+            repeat=args.repeat,
+            total=args.cases,
+            log_rows=results.get("pages"),
+            explain_slow=args.explain,
+        )
     return results
 
 

@@ -41,6 +41,35 @@ def test_benchmark_smoke_run(tmp_path):
     # Every sort, urgency and last activity included, comes out of an index.
     assert [p for p in results["plans"] if p["temp_sort"]] == []
     assert results["admin"]
+    # The agent's requests, each with its target, beside the baselines of the run.
+    agent = results["agent"]
+    assert [row["target"] for row in agent["rows"]] == [
+        *["agent_list_ms"] * 5,
+        "overview_ms",
+        "case_ms",
+    ]
+    assert agent["rows"][-1]["label"] == "case page, 300 messages, 900 files"
+    assert all(row["queries"] > 0 for row in agent["rows"])
+    assert [b["source"] for b in agent["baselines"]] == [
+        "measured in the same loop",
+        "the log part",  # the seller's log default view, not measured twice
+    ]
+    assert agent["refresh"]["queries"] > 0
+    # The queue, its state filter and "assigned to me" come out of an index.
+    assert [p["label"] for p in agent["plans"]] == [
+        "queue (default order)",
+        "state filter: open",
+        "assigned to me",
+    ]
+    assert [p for p in agent["plans"] if p["temp_sort"]] == []
+    assert "## Support agent" in report
+    # The agent's data is prepared once: a second run changes nothing.
+    from bench.agent_pages import assign_agent_cases
+    from django.contrib.auth import get_user_model
+
+    agent_user = get_user_model().objects.get(email=_load("bench_seed").AGENT_EMAIL)
+    assert agent["assigned"] > 0
+    assert assign_agent_cases(agent_user) == {"assigned": agent["assigned"], "changed": 0}
     # The peer comparison's caselog side runs on the same data and the same page measure.
     peer = _load("helpdesk_compare")
     assert peer.export_tickets(tmp_path / "tickets.json")["tickets"] == 1000

@@ -10,6 +10,8 @@
 - `export`: the CSV export beside a raw cursor + `csv.writer` baseline.
 - `case_page`, `reply`: the case page with 300 messages; a reply with 3 files.
 - `admin_list`: the agent's admin case list over every case.
+- `agent_pages`: the support agent's requests against their targets, beside
+  baselines of the same run (issue #21).
 - `serve`: requests/s under gunicorn, the log page beside a bare view.
 - `report`: the targets and the Markdown report.
 

@@ -8,7 +8,7 @@ from bench.log_pages import SORTS
 from bench.timing import explain
 
 
-def _sorts_in_plan(plan: str, vendor: str) -> list[str]:
+def sorts_in_plan(plan: str, vendor: str) -> list[str]:
     """Lines of a plan that sort rows instead of reading them in index order."""
     if vendor == "sqlite":
         return [line.strip() for line in plan.splitlines() if "TEMP B-TREE" in line]
@@ -37,7 +37,7 @@ def check_plans(user: Any, per_page: int = 25) -> list[dict[str, Any]]:
             (2000, log.queryset.values("pk")[per_page * 1999 : per_page * 2000]),
         ):
             plan = explain(*queryset.query.sql_with_params())
-            sorts = _sorts_in_plan(plan, connection.vendor)
+            sorts = sorts_in_plan(plan, connection.vendor)
             rows.append({"sort": sort, "page": number, "plan": plan, "temp_sort": sorts})
     bad = [f"{r['sort']} p{r['page']}" for r in rows if r["temp_sort"]]
     print(f"  plans: {len(rows)} checked, sorting in the database: {', '.join(bad) or 'none'}")

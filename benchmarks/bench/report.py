@@ -21,6 +21,9 @@ TARGETS = {
     "reply_rss_mb": 10.0,
     "serve_ratio": 0.10,
     "admin_ms": 200.0,
+    # The support agent's requests (issue #21); their case page is `case_ms`.
+    "agent_list_ms": 50.0,
+    "overview_ms": 100.0,
 }
 
 
@@ -59,6 +62,7 @@ def render(results: dict[str, Any]) -> str:
         (_case_section, "case_page"),
         (_reply_section, "reply"),
         (_admin_section, "admin"),
+        (_agent_section, "agent"),
         (_serve_section, "serve"),
     ]:
         if results.get(key):
@@ -205,6 +209,59 @@ def _admin_section(results: dict[str, Any]) -> list[str]:
     return _page_table(title, results["admin"], t["admin_ms"])
 
 
+def _agent_section(results: dict[str, Any]) -> list[str]:
+    """The agent's requests, each with its target and beside the baselines of the run."""
+    t = TARGETS
+    a = results["agent"]
+    floor, log = a["baselines"]
+    lines = [
+        "",
+        f"## Support agent, all {results['cases']:,} cases (targets: lists ≤ "
+        f"{t['agent_list_ms']:.0f} ms, overview ≤ {t['overview_ms']:.0f} ms, case page ≤ "
+        f"{t['case_ms']:.0f} ms)",
+        "",
+        "Each request beside two baselines of the same run, the floor of this machine at "
+        "this hour: the admin's minimal page for a staff user and the seller's log "
+        f"(× = median ÷ the baseline's median). {a['assigned']:,} open cases are assigned "
+        "to the agent.",
+        "",
+        "| Request | target ms | median ms | min ms | max ms | queries | SQL ms "
+        "| × admin floor | × seller's log | result |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for b in (floor, log):
+        lines.append(
+            f"| {b['label']}: `{b['url']}` ({b['source']}) | | {b['median_ms']:.1f} | "
+            f"{b['min_ms']:.1f} | {b['max_ms']:.1f} | {b['queries']} | {b['query_ms']:.1f} | "
+            f"{b['median_ms'] / floor['median_ms']:.2f} | "
+            f"{b['median_ms'] / log['median_ms']:.2f} | |"
+        )
+    for p in a["rows"]:
+        limit = t[p["target"]]
+        met = p["median_ms"] <= limit
+        lines.append(
+            f"| {p['label']}: `{p['url']}` | {limit:.0f} | {p['median_ms']:.1f} | "
+            f"{p['min_ms']:.1f} | {p['max_ms']:.1f} | {p['queries']} | {p['query_ms']:.1f} | "
+            f"{p['median_ms'] / floor['median_ms']:.2f} | "
+            f"{p['median_ms'] / log['median_ms']:.2f} | {'pass' if met else '**miss** ✗'} |"
+        )
+    r = a["refresh"]
+    lines += [
+        "",
+        f"Overview snapshot, one refresh (`overview_refresh`, what the periodic task runs; "
+        f"the page reads its row): {r['ms']:,.0f} ms, {r['queries']} queries, "
+        f"{r['query_ms']:,.0f} ms of SQL.",
+        "",
+        "Query plans of the lists' page query:",
+        "",
+    ]
+    for plan in a["plans"]:
+        how = "sorted by the database ✗" if plan["temp_sort"] else "read in index order"
+        used = ", ".join(f"`{name}`" for name in plan["indexes"]) or "no index"
+        lines.append(f"- {plan['label']}: {how} ({used})")
+    return lines
+
+
 def _serve_section(results: dict[str, Any]) -> list[str]:
     """Throughput: the hello view and the log page."""
     t = TARGETS
@@ -227,9 +284,12 @@ def _serve_section(results: dict[str, Any]) -> list[str]:
 
 
 def _slow_queries_section(results: dict[str, Any]) -> list[str]:
-    """Each query of the log page slower than SLOW_QUERY_MS, with its plan if asked."""
+    """Each query of the log page and the agent's requests slower than SLOW_QUERY_MS,
+    with its plan if asked."""
     lines: list[str] = []
     slow = [(p["label"], q) for p in results.get("pages", []) for q in p["slow_queries"]]
+    agent_rows = results["agent"]["rows"] if results.get("agent") else []
+    slow += [(f"agent, {p['label']}", q) for p in agent_rows for q in p["slow_queries"]]
     if slow:
         lines += ["", f"## Queries slower than {SLOW_QUERY_MS:.0f} ms (untimed request)", ""]
         for label, q in slow:
