@@ -29,7 +29,8 @@ from cases.models import (
     User,
     available_time_zones,
 )
-from cases.selectors import account_member_emails, recipient_preferences, support_agents
+from cases.preferences import recipient_preferences
+from cases.selectors import account_member_emails, support_agents
 from cases.services import member_email_check
 from cases.validators import MAX_CC_TEXT_LENGTH, clean_short_description, parse_cc_list
 

@@ -7,8 +7,8 @@
   only on CC lists, and what a hand-off would change (`cases_hand_off_plan`,
   also read under lock by the hand-off service).
 - The timers' candidates (`case_timer_ids`).
-- The language and zone an e-mail to someone is written in
-  (`recipients_preferences`).
+
+The language and zone an e-mail to someone is written in: `cases.preferences`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -35,7 +35,8 @@ from cases.access import (
     cases_of_checked_account,
     cases_visible_to,
 )
-from cases.filters import CaseFilter, SortChoice, SortColumn, sort_choices, sort_columns
+from cases.filters import CaseFilter
+from cases.log_controls import SortChoice, SortColumn, sort_choices, sort_columns
 from cases.models import (
     NOT_CLOSED,
     WAITING_ON_SELLER,
@@ -46,12 +47,15 @@ from cases.models import (
     Membership,
     SellerAccount,
     User,
-    available_time_zones,
     copied_q,
     expired_q,
     not_expired_ranges,
     owned_by_q,
 )
+
+# Re-exported for `correspondence.admin`, which still imports it from here; the
+# preferences are `cases.preferences` (delete this line with that import).
+from cases.preferences import recipient_language as recipient_language
 from cases.search import match_count
 from cases.validators import normalize_email
 
@@ -346,46 +350,6 @@ def case_timer_ids(*, now: datetime) -> tuple[list[int], list[int]]:
         list(reminders.order_by("auto_resolve_at").values_list("pk", flat=True)),
         list(ends.order_by("auto_resolve_at").values_list("pk", flat=True)),
     )
-
-
-class Preferences(NamedTuple):
-    """How an e-mail to someone is written: their language and their time zone."""
-
-    language: str
-    time_zone: str
-
-
-def site_preferences() -> Preferences:
-    return Preferences(settings.LANGUAGE_CODE, settings.TIME_ZONE)
-
-
-def recipients_preferences(emails: Iterable[str]) -> dict[str, Preferences]:
-    """The language and zone of each address that is a user's, as the user saved
-    them (the site's where none is saved, or the zone is one the system no longer
-    knows), in one query. Every e-mail to a user is written in these; an address
-    that is no user's is left out, for the caller to decide."""
-    emails = list(emails)
-    by_lower = {email.strip().lower(): email for email in emails}
-    site = site_preferences()
-    found: dict[str, Preferences] = {}
-    for email, language, zone in User.objects.filter(email__in=list(by_lower)).values_list(
-        "email", "language", "time_zone"
-    ):
-        found[by_lower[email]] = Preferences(
-            language or site.language,
-            zone if zone in available_time_zones() else site.time_zone,
-        )
-    return {email: found[email] for email in emails if email in found}
-
-
-def recipient_preferences(email: str) -> Preferences:
-    """The language and zone to write to `email` in: its user's, else the site's."""
-    return recipients_preferences([email]).get(email, site_preferences())
-
-
-def recipient_language(email: str) -> str:
-    """The language of this recipient: the one their user saved, else the site's."""
-    return recipient_preferences(email).language
 
 
 def support_agents() -> QuerySet[User]:

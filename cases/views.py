@@ -31,8 +31,8 @@ from cases.access import (
 )
 from cases.attention import log_rows
 from cases.export import csv_export_response
-from cases.filters import filter_chips
 from cases.forms import CaseEditForm, HandOffForm, ProfileForm
+from cases.log_controls import filter_chips
 from cases.models import NOT_CLOSED, Case, CaseState, SellerAccount
 from cases.selectors import (
     account_member_emails,

@@ -3,7 +3,7 @@
 Support hears about new cases and seller replies at CASELOG_SUPPORT_EMAIL, in the
 site's language; the seller (primary e-mail, CC list copied) hears about what
 support did, from the no-reply DEFAULT_FROM_EMAIL. An e-mail to a user is written
-in the language and time zone that user saved (`cases.selectors.recipients_preferences`,
+in the language and time zone that user saved (`cases.preferences.recipients_preferences`,
 the one rule for every e-mail): the owner's mail copies the CC addresses that read
 as the owner does, and the CC addresses that are users reading another language or
 zone get their own copy in it. A CC address that is no user's has saved nothing:
@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from cases.models import Case, CaseEvent
 from cases.notices import ESCALATED, NEW_OWNER, REMINDER
-from cases.selectors import (
+from cases.preferences import (
     Preferences,
     recipient_preferences,
     recipients_preferences,

@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from cases.models import Case, CaseState, Membership, SellerAccount, new_case_id
-from cases.search_index import case_search_terms_refresh
+from cases.search import case_search_terms_refresh
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -1,4 +1,4 @@
-"""The search tables (kept by `cases.search_index`, read by `cases.search`)."""
+"""The search tables (kept by `cases.search.index`, read by `cases.search`)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ class CaseSearchEntry(models.Model):
     subject = models.TextField(blank=True, default="")
     body = models.TextField(blank=True, default="")
     file_names = models.TextField(blank=True, default="")
-    # An agents' internal note: its terms are marked (`cases.search.NOTE_MARK`), so
+    # An agents' internal note: its terms are marked (`cases.search.terms.NOTE_MARK`), so
     # the agents' search finds them and a seller's search never does; no snippet
     # is ever cut from it.
     internal = models.BooleanField(default=False)

@@ -164,9 +164,9 @@ def test_the_agents_search_mixes_note_and_case_words(
 ):
     """Every word must match, in a note or in the case; both ways of reading the
     index (a small match set, or the subquery a page probes) agree."""
-    import cases.search
+    from cases.search import match
 
-    monkeypatch.setattr(cases.search, "SMALL_SET", small_set)
+    monkeypatch.setattr(match, "SMALL_SET", small_set)
     other = make_case(account, owner=seller, short_description="Payout late")
     add_note(agent_client, case)
     for query, expected in [

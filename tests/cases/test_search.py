@@ -317,7 +317,7 @@ def test_a_long_message_gives_a_bounded_number_of_index_rows(seller_client, acco
     """Issue 23.5: one 20,000-character message gave ~21,000 index rows. A text gives
     its first MAX_TERMS_PER_TEXT terms; the words within the bound are found."""
     from cases.models import CaseSearchTerm
-    from cases.search import MAX_TERMS_PER_TEXT
+    from cases.search.terms import MAX_TERMS_PER_TEXT
     from correspondence.rules import MAX_BODY_LENGTH
 
     body = _odd_words(4_000)[:MAX_BODY_LENGTH]
@@ -336,11 +336,10 @@ def test_a_long_message_gives_a_bounded_number_of_index_rows(seller_client, acco
 def test_a_case_stops_taking_terms_at_its_bound_and_a_rebuild_agrees(
     seller_client, account, seller, monkeypatch
 ):
-    from cases import search, search_index
     from cases.models import CaseSearchTerm
+    from cases.search import case_search_terms_refresh, index
 
-    monkeypatch.setattr(search, "MAX_TERMS_PER_CASE", 300)
-    monkeypatch.setattr(search_index, "MAX_TERMS_PER_CASE", 300)
+    monkeypatch.setattr(index, "MAX_TERMS_PER_CASE", 300)
     case = open_case(account, seller, "Bounded", _odd_words(200))
     for n in range(1, 5):
         message_post(case=case, author=seller, direction="seller", body=_odd_words(200, n * 200))
@@ -354,7 +353,7 @@ def test_a_case_stops_taking_terms_at_its_bound_and_a_rebuild_agrees(
     assert 300 <= len(posted) < 300 + 200 + 10
     assert listed_ids(seller_client.get(URL, {"q": _odd_words(1, 250)})) == [case.id]
     assert listed_ids(seller_client.get(URL, {"q": _odd_words(1, 950)})) == []
-    search_index.case_search_terms_refresh(case_ids=[case.id])
+    case_search_terms_refresh(case_ids=[case.id])
     assert terms() == posted
 
 

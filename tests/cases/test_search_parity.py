@@ -243,10 +243,10 @@ def test_large_match_sets_find_the_same_cases(corpus, seller, monkeypatch, reade
     what the small-set path finds (here forced for every query)."""
     from django.http import QueryDict
 
-    from cases import search
+    from cases.search import match
     from cases.selectors import case_log
 
-    monkeypatch.setattr(search, "SMALL_SET", -1)
+    monkeypatch.setattr(match, "SMALL_SET", -1)
 
     def large(query: str) -> str:
         if reader == "agent":

@@ -125,7 +125,7 @@ def test_a_new_case_subject_of_only_control_characters_is_required_again(seller_
 
 
 def test_markers_in_text_stored_before_the_rule_do_not_fake_a_highlight(seller_client, case):
-    from cases.search_index import case_search_entry_add
+    from cases.search import case_search_entry_add
 
     # Written around the services, as older data may be.
     message = Message.objects.create(
