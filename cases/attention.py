@@ -6,12 +6,14 @@ Both read a fixed number of queries, whatever the number of cases or rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 
@@ -56,6 +58,32 @@ class RowMarks(TypedDict):
 
 
 @dataclass(frozen=True, slots=True)
+class Moment:
+    """A date as a row shows it: `iso` for `<time datetime>`, `text` in the user's
+    language and time zone (`SHORT_DATETIME_FORMAT`)."""
+
+    iso: str
+    text: str
+
+
+def _moments() -> Callable[[datetime], Moment]:
+    """Each distinct date of a page formatted once (a case's last activity is often
+    its creation)."""
+    made: dict[datetime, Moment] = {}
+
+    def moment(value: datetime) -> Moment:
+        if value not in made:
+            local = timezone.localtime(value)
+            made[value] = Moment(
+                local.isoformat(timespec="seconds"),
+                formats.date_format(local, "SHORT_DATETIME_FORMAT"),
+            )
+        return made[value]
+
+    return moment
+
+
+@dataclass(frozen=True, slots=True)
 class LogRow:
     """A row of the log table (`cases/_case_table.html`): the case and its marks for this user.
 
@@ -66,11 +94,17 @@ class LogRow:
     - `waited`: how long Seller Support has kept the seller waiting (their turn), and
       `overdue`: longer than the team's target (`Case.is_overdue`);
     - `closes_in`: the time left before the automatic resolution, once the reminder
-      is out (`Case.closes_in`).
+      is out (`Case.closes_in`);
+    - `expired`, `url`, `created`, `activity`: what the row shows of the case, worked
+      out once here (the template asked `is_expired` up to four times a row).
     The team's target comes with the rows (`cases.selectors.with_row_marks`).
     """
 
     case: Case
+    expired: bool
+    url: str
+    created: Moment
+    activity: Moment
     changed: bool
     opened_by: str
     snippet: SafeString | None
@@ -87,12 +121,18 @@ def log_rows(
     come from the log selector, which reads the marks' dates with the rows."""
     ids = [case.pk for case in cases]
     snippets = search_snippets(case_ids=ids, text=search_text) if search_text and ids else {}
+    moment = _moments()
+    # The case page's URL with a stand-in id, filled per row: one reverse() a page.
+    url = reverse("cases:detail", args=[0]).rsplit("/0/", 1)
     return [
         LogRow(
             case=case,
-            changed=changed_since_seen(
-                case, case.support_activity_at, case.seen_at, case.joined_at
-            ),
+            expired=(expired := case.is_expired),
+            url=f"{url[0]}/{case.pk}/{url[1]}",
+            created=moment(case.created_at),
+            activity=moment(case.last_activity_at),
+            changed=not expired
+            and changed_since_seen(case, case.support_activity_at, case.seen_at, case.joined_at),
             opened_by=(
                 case.opened_by_email
                 if case.opened_by_email and case.opened_by_email != case.primary_email

@@ -52,14 +52,14 @@ from cases.services import (
 EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
 
-def state_badges() -> Callable[[Case], SafeString]:
+def state_badges() -> Callable[[Case, bool], SafeString]:
     """`cases/_state_badge.html` of a case, rendered once per distinct badge of the
     page (its state, whether expired, the days left): a page of rows holds a few, and
     the include per row was a fifth of the log page's time."""
     rendered: dict[tuple[str, bool, int | None], SafeString] = {}
 
-    def badge(case: Case) -> SafeString:
-        key = (case.state, case.is_expired, case.days_until_expiry)
+    def badge(case: Case, expired: bool) -> SafeString:
+        key = (case.state, expired, None if expired else case.days_until_expiry)
         if key not in rendered:
             rendered[key] = render_to_string("cases/_state_badge.html", {"case": case})
         return rendered[key]
@@ -75,7 +75,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     search_text = getattr(log.filterset.form, "cleaned_data", {}).get("q") or ""
     badge = state_badges()
     rows = [
-        replace(row, badge=badge(row.case))
+        replace(row, badge=badge(row.case, row.expired))
         for row in log_rows(list(page.object_list), search_text=search_text)
     ]
     return render(

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.access import get_case_for_support
 from cases.models import Case, CaseEvent
-from cases.selectors import recipient_language
+from cases.preferences import recipient_language
 from cases.services import CaseStateError
 from correspondence.admin.actions import CaseActionsMixin
 from correspondence.admin.queue import CaseQueueMixin
