@@ -52,10 +52,6 @@ from cases.models import (
     not_expired_ranges,
     owned_by_q,
 )
-
-# Re-exported for `correspondence.admin`, which still imports it from here; the
-# preferences are `cases.preferences` (delete this line with that import).
-from cases.preferences import recipient_language as recipient_language
 from cases.search import match_count
 from cases.validators import normalize_email
 

@@ -62,7 +62,7 @@ class UrgencyField(models.PositiveSmallIntegerField):
     create (a plain column: adding a state or moving its rank rewrites no row)."""
 
     # The fields it is computed from: a save that writes one writes this too
-    # (`cases.services._save_locked` reads it).
+    # (`cases.services.locked._save_locked` reads it).
     derived_from: tuple[str, ...] = ("state",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -122,7 +122,7 @@ def test_a_rolled_back_message_leaves_nothing_in_the_index(
     def refuse(**kwargs):
         raise RuntimeError("the state change failed")
 
-    monkeypatch.setattr("correspondence.services.case_transition", refuse)
+    monkeypatch.setattr("correspondence.services.messages.case_transition", refuse)
     with pytest.raises(RuntimeError):
         message_post(case=case, author=seller, direction="seller", body="A narwhal appears")
     assert not Message.objects.filter(body__contains="narwhal").exists()

@@ -137,7 +137,7 @@ EXPECTED = {
 @pytest.fixture
 def corpus(monkeypatch, account, seller, colleague, support_agent) -> dict[int, str]:
     ids = itertools.count(5_000_000_001)
-    monkeypatch.setattr("cases.services.new_case_id", lambda: next(ids))
+    monkeypatch.setattr("cases.services.lifecycle.new_case_id", lambda: next(ids))
     keys = {}
     for key, (description, bodies) in CORPUS.items():
         files = [text("relevé-compte.txt")] if key == "C" else []

@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from cases.models import CaseHistory, CaseState
 from correspondence import services
 from correspondence.models import Attachment, Message
+from correspondence.services import messages
 from tests.conftest import make_case
 from tests.correspondence.conftest import GIF, HTML, JPEG, PDF, pdf, png, text, upload
 
@@ -292,7 +293,7 @@ def test_a_failing_transition_after_the_files_leaves_nothing(monkeypatch, seller
     def refuse(**kwargs):
         raise RuntimeError("state service down")
 
-    monkeypatch.setattr(services, "case_transition", refuse)
+    monkeypatch.setattr(messages, "case_transition", refuse)
 
     with pytest.raises(RuntimeError):
         services.message_post(

@@ -20,8 +20,8 @@ from django.core.signals import request_finished
 from django.db import OperationalError, close_old_connections, connection, transaction
 
 from cases.models import CaseState
-from correspondence import services
 from correspondence.models import Attachment, Message
+from correspondence.services import messages
 from tests.conftest import make_case
 from tests.correspondence.conftest import pdf, png, text
 
@@ -120,7 +120,7 @@ def test_the_database_failing_after_the_files_were_written_leaves_nothing(
     def database_gone(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "case_transition", database_gone)
+    monkeypatch.setattr(messages, "case_transition", database_gone)
     response = post_reply(seller_client, case, [pdf(), png(), text()])
 
     assert_clear_failure(response)
@@ -165,7 +165,7 @@ def test_a_database_locked_error_is_a_clear_message_not_a_500(
         def __exit__(self, *exc):
             return False
 
-    monkeypatch.setattr(services.transaction, "atomic", LockedAtomic)
+    monkeypatch.setattr(messages.transaction, "atomic", LockedAtomic)
     response = post_reply(seller_client, case, [pdf()])
 
     assert state["calls"] == 1
