@@ -52,17 +52,24 @@ from cases.services import (
 EDITABLE_FIELDS = ("primary_email", "cc_list", "short_description")
 
 
+# A state badge's HTML by (language, state, expired, days left): what
+# `cases/_state_badge.html` reads of a case, so the same key renders the same HTML.
+# A few hundred keys at most (states × the days before expiry × languages).
+_BADGES: dict[tuple[str, str, bool, int | None], SafeString] = {}
+
+
 def state_badges() -> Callable[[Case, bool], SafeString]:
-    """`cases/_state_badge.html` of a case, rendered once per distinct badge of the
-    page (its state, whether expired, the days left): a page of rows holds a few, and
-    the include per row was a fifth of the log page's time."""
-    rendered: dict[tuple[str, bool, int | None], SafeString] = {}
+    """`cases/_state_badge.html` of a case, rendered once per distinct badge (its
+    state, whether expired, the days left) and language, then reused by every
+    request: the include per row was a fifth of the log page's time, and one render
+    per distinct badge of a page still a twentieth."""
+    language = translation.get_language()
 
     def badge(case: Case, expired: bool) -> SafeString:
-        key = (case.state, expired, None if expired else case.days_until_expiry)
-        if key not in rendered:
-            rendered[key] = render_to_string("cases/_state_badge.html", {"case": case})
-        return rendered[key]
+        key = (language, case.state, expired, None if expired else case.days_until_expiry)
+        if key not in _BADGES:
+            _BADGES[key] = render_to_string("cases/_state_badge.html", {"case": case})
+        return _BADGES[key]
 
     return badge
 

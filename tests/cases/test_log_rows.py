@@ -53,3 +53,16 @@ def test_rows_carry_their_own_time_and_link(seller_client, account, seller):
     assert row is not None
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d">', row[0])
     assert 'data-label="Dernière activité"' in row[0]
+
+
+def test_a_badge_is_in_the_language_of_each_request(seller_client, account, seller):
+    """The badges are rendered once per language and reused across requests: the
+    French page after an English one shows French badges, and back."""
+    case = make_case(account, owner=seller, state=CaseState.RESOLVED, resolved_days_ago=3.5)
+    english = _cells(seller_client.get(URL, {"state": "resolved"}).text)
+    french = _cells(seller_client.get(URL, {"state": "resolved"}, HTTP_ACCEPT_LANGUAGE="fr").text)
+    again = _cells(seller_client.get(URL, {"state": "resolved"}).text)
+
+    assert english[str(case.id)] == "Resolved Expires in 26 days"
+    assert french[str(case.id)] == "Résolu Expire dans 26 jours"
+    assert again == english
