@@ -128,13 +128,13 @@ class CaseAdmin(CaseWorkspaceMixin, CaseQueueMixin, CaseActionsMixin, admin.Mode
         is counted in the term index, as the seller's log counts one: its matches'
         rows are not read (9,197 cases of one e-mail: ~100 ms → 2–5 ms)."""
         text = request.GET.get(SEARCH_VAR, "")
-        narrowed = set(request.GET) - {*IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG}
-        counter = None
-        if text.strip() and not narrowed:
-            counter = lambda: match_count(  # noqa: E731
-                text, account_ids=None, owner_email=True, notes=True
-            )
-        return CappedPaginator(queryset, per_page, counter=counter)
+        filtered = set(request.GET) - {*IGNORED_PARAMS, PAGE_VAR, ERROR_FLAG}
+
+        def search_count() -> int | None:
+            return match_count(text, account_ids=None, owner_email=True, notes=True)
+
+        alone = text.strip() and not filtered
+        return CappedPaginator(queryset, per_page, counter=search_count if alone else None)
 
     def has_add_permission(self, request) -> bool:
         return False
