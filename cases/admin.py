@@ -1,6 +1,6 @@
 """The admin of the `cases` app: users, seller accounts, support teams, and the
 pieces of the agent's case pages that need nothing but cases (the history inline,
-the list filters).
+the list filters, the list's rows).
 
 The case pages themselves (`CaseAdmin`: the list, the case page, its actions,
 the reply form, saved replies, the thread) are in `correspondence/admin/`
@@ -8,12 +8,20 @@ the reply form, saved replies, the thread) are in `correspondence/admin/`
 and the case domain does not import it (the layering contract in pyproject.toml).
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import (
+    Case,
     CaseHistory,
+    CaseState,
     Membership,
     SellerAccount,
     SupportTeam,
@@ -138,3 +146,78 @@ class AssigneeFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.filter(assignee__isnull=True)
         return queryset
+
+
+# --- the agents' case list: its rows -------------------------------------------
+
+
+def waiting_text(case: Case) -> str:
+    """Since when the seller has waited for Seller Support, or "—"."""
+    if case.waiting_since is None:
+        return "—"
+    return formats.date_format(timezone.localtime(case.waiting_since), "SHORT_DATETIME_FORMAT")
+
+
+def case_flags(case: Case) -> str:
+    """What marks the case for an agent: escalated, answer not accepted; or "—"."""
+    marks = []
+    if case.is_escalated:
+        marks.append(gettext("escalated"))
+    if case.answer_not_accepted:
+        marks.append(gettext("answer not accepted"))
+    return ", ".join(marks) or "—"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """A row of the agents' case list (`admin/cases/case/change_list_results.html`),
+    worked out once here rather than cell by cell through the admin's generic
+    `items_for_result` (~60% of the page at 50 rows). What it shows of the case,
+    beside `case` itself (id, description, team, assignee, account, e-mail):
+
+    - `url`: its case page, carrying the list's filters ("Send and next" reads them);
+    - `select_label`: the name of its action check box;
+    - `state`; `waiting` (`waiting_text`) and `overdue` (`Case.is_overdue`);
+    - `flags` (`case_flags`); `created`, `activity`: the dates as the admin shows them.
+    """
+
+    case: Case
+    url: str
+    select_label: str
+    state: str
+    waiting: str
+    overdue: bool
+    flags: str
+    created: str
+    activity: str
+
+
+def queue_rows(cases: Iterable[Case], *, change_url: str) -> list[QueueRow]:
+    """The rows of a page of the list. `change_url`: a case page's URL (with the
+    list's filters) for the case id 0, filled per row; no query."""
+    before, after = change_url.split("/0/", 1)
+    select = gettext("Select this object for an action - {}")  # the admin's own words
+    # Each label translated once a page (`get_state_display` hashes every choice a call).
+    states = {value: str(label) for value, label in CaseState.choices}
+    dates: dict[datetime, str] = {}
+
+    def date(value: datetime) -> str:
+        # As the admin shows a date field, each distinct date formatted once a page.
+        if value not in dates:
+            dates[value] = formats.localize(timezone.localtime(value))
+        return dates[value]
+
+    return [
+        QueueRow(
+            case=case,
+            url=f"{before}/{case.pk}/{after}",
+            select_label=select.format(case),
+            state=states.get(case.state, case.state),
+            waiting=waiting_text(case),
+            overdue=case.is_overdue,
+            flags=case_flags(case),
+            created=date(case.created_at),
+            activity=date(case.last_activity_at),
+        )
+        for case in cases
+    ]

@@ -16,8 +16,9 @@ Public functions (import them from `cases.search`):
 - `query_terms(text)`, `index_terms(text)`: the tokeniser;
 - `filter_cases(queryset, text)`: the cases of `queryset` matching `text` (the
   log's `q`, the admin's search);
-- `match_count(text, account_ids=...)`: how many cases of those accounts match,
-  from the index alone (the log's count when the search is its only filter);
+- `match_count(text, account_ids=...)`: how many cases of those accounts (None:
+  every account) match, from the index alone (the log's and the agents' list's
+  count when the search is its only filter);
 - `search_snippets(case_ids=..., text=...)`: one escaped, highlighted excerpt per
   case, for the rows of one page;
 - `similar_cases(cases=..., text=...)`: the duplicate guard;

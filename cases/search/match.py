@@ -35,7 +35,7 @@ import sys
 from collections.abc import Iterable
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 
@@ -171,10 +171,32 @@ def match_q(
     terms = query_terms(text)
     if terms:
         condition |= _terms_q(terms, account_ids, notes=notes)
-    email = text.strip().lower()
-    if owner_email and email and "\x00" not in email and not _has_surrogate(email):
-        condition |= _terms_q([EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]], account_ids)
+    email = _email_term(text) if owner_email else None
+    if email:
+        condition |= _terms_q([email], account_ids)
     return condition or None
+
+
+def _email_term(text: str) -> str | None:
+    """The owner's e-mail term that `text` is the start of (EMAIL_MARK + the address),
+    or None when `text` cannot be one."""
+    email = text.strip().lower()
+    if not email or "\x00" in email or _has_surrogate(email):
+        return None
+    return EMAIL_MARK + email[: MAX_TERM_LENGTH - 1]
+
+
+class _Probed(Func):
+    """`(<condition>) IS TRUE`: the same truth, but not a join condition. A subquery
+    under it stays a set built once and probed for each row the page walks in its
+    order; as a plain `id IN (…)`, SQLite drives the page from the set by rowid and
+    sorts every match, and PostgreSQL turns it into a semi-join planned from its
+    estimate of a prefix range — often one row for a range of thousands, so it
+    read and sorted all 9,197 cases of an owner's e-mail (65–360 ms) where the walk
+    probes ~4,500 index entries (16 ms)."""
+
+    template = "(%(expressions)s) IS TRUE"
+    output_field = BooleanField()
 
 
 def _terms_q(terms: list[str], account_ids: list[int] | None, *, notes: bool = False) -> Q:
@@ -187,9 +209,9 @@ def _terms_q(terms: list[str], account_ids: list[int] | None, *, notes: bool = F
       a common word reads a few hundred entries whatever the size of the match
       (PostgreSQL would otherwise join every case walked against the whole set);
       the count, when the search is alone, comes from the index (`match_count`);
-    - for an agent (every account), a subquery that the page probes while it
-      walks its order (`id + 0` keeps SQLite from driving the page from the set
-      and sorting every match).
+    - for an agent (every account), a subquery built once that the page probes
+      while it walks its order (`_Probed`); the count, when the search is alone,
+      comes from the index too (`match_count`).
     """
     if notes and account_ids is not None:
         raise ValueError("a seller's search never reads internal notes")
@@ -205,21 +227,42 @@ def _terms_q(terms: list[str], account_ids: list[int] | None, *, notes: bool = F
             condition &= Q(Exists(holds))
         return condition
     sql, params = _prefix_sql(terms, account_ids, notes)
-    return Q(In(F("pk") + Value(0), RawSQL(sql, params)))
+    return Q(_Probed(In(F("pk"), RawSQL(sql, params))))
 
 
-def match_count(text: str, *, account_ids: list[int]) -> int | None:
-    """How many cases of `account_ids` `text` matches, counted in the term index
-    alone (no case row is read), or None when the match is more than terms (a
-    case ID's digits): the caller counts the cases then.
+def match_count(
+    text: str,
+    *,
+    account_ids: list[int] | None,
+    owner_email: bool = False,
+    notes: bool = False,
+) -> int | None:
+    """How many cases `text` matches (of `account_ids`, or of every account with
+    None: an agent), counted in the term index alone (no case row is read), or None
+    when the match is more than terms (a case ID's digits): the caller counts the
+    cases then. `owner_email` and `notes` as in `match_q`.
 
     The same number as `filter_cases` over those accounts' cases counts: every
     term row carries its case's account, and a case never changes account.
     """
+    if notes and account_ids is not None:
+        raise ValueError("a seller's search never reads internal notes")
     terms = query_terms(text)
-    if not terms or not account_ids or case_id_range(text) is not None:
+    email = _email_term(text) if owner_email else None
+    if (account_ids is not None and not account_ids) or case_id_range(text) is not None:
         return None
-    sql, params = _prefix_sql(terms, account_ids)
+    parts = [_prefix_sql(terms, account_ids, notes)] if terms else []
+    if email:
+        parts.append(_prefix_sql([email], account_ids))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        sql, params = parts[0]
+    else:
+        sql = " UNION ALL ".join(
+            f"SELECT case_id FROM ({part}) AS p{index}" for index, (part, _p) in enumerate(parts)
+        )
+        params = [param for _part, part_params in parts for param in part_params]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(DISTINCT case_id) FROM ({sql}) AS matches", params)
         return cursor.fetchone()[0]

@@ -260,3 +260,20 @@ def test_large_match_sets_find_the_same_cases(corpus, seller, monkeypatch, reade
         return "".join(sorted(corpus[pk] for pk in matched if pk in corpus))
 
     assert {query: large(query) for query in EXPECTED} == EXPECTED
+
+
+def test_the_agents_count_in_the_index_is_the_number_of_cases_found(corpus, seller, colleague):
+    """A search alone on the agents' list is counted in the term index
+    (`match_count` over every account, with the owner's e-mail and the notes): the
+    number of cases `filter_cases` finds for it, whichever way it is read."""
+    from cases.search import match_count
+    from cases.search.match import case_id_range
+
+    queries = [*EXPECTED, seller.email, "seller@", colleague.email, "nobody@example.com"]
+    for query in queries:
+        counted = match_count(query, account_ids=None, owner_email=True, notes=True)
+        if case_id_range(query) is not None:
+            assert counted is None, query  # a case ID's digits: the list counts the cases
+        else:
+            found = filter_cases(Case.objects.all(), query, owner_email=True, notes=True)
+            assert counted == found.count(), query
