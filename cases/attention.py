@@ -6,18 +6,18 @@ Both read a fixed number of queries, whatever the number of cases or rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 
 from cases.access import viewer_for
+from cases.display import Moment, moments
 from cases.models import Case, TimeLeft
 from cases.search import search_snippets
 
@@ -58,32 +58,6 @@ class RowMarks(TypedDict):
 
 
 @dataclass(frozen=True, slots=True)
-class Moment:
-    """A date as a row shows it: `iso` for `<time datetime>`, `text` in the user's
-    language and time zone (`SHORT_DATETIME_FORMAT`)."""
-
-    iso: str
-    text: str
-
-
-def _moments() -> Callable[[datetime], Moment]:
-    """Each distinct date of a page formatted once (a case's last activity is often
-    its creation)."""
-    made: dict[datetime, Moment] = {}
-
-    def moment(value: datetime) -> Moment:
-        if value not in made:
-            local = timezone.localtime(value)
-            made[value] = Moment(
-                local.isoformat(timespec="seconds"),
-                formats.date_format(local, "SHORT_DATETIME_FORMAT"),
-            )
-        return made[value]
-
-    return moment
-
-
-@dataclass(frozen=True, slots=True)
 class LogRow:
     """A row of the log table (`cases/_case_table.html`): the case and its marks for this user.
 
@@ -121,7 +95,7 @@ def log_rows(
     come from the log selector, which reads the marks' dates with the rows."""
     ids = [case.pk for case in cases]
     snippets = search_snippets(case_ids=ids, text=search_text) if search_text and ids else {}
-    moment = _moments()
+    moment = moments()
     # The case page's URL with a stand-in id, filled per row: one reverse() a page.
     url = reverse("cases:detail", args=[0]).rsplit("/0/", 1)
     return [

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 
 from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
+from cases.display import Moment, moments
 from cases.models import Case, CaseHistory
 from correspondence.models import SELLER_VISIBLE, Attachment, HeldFile, Message
 
@@ -19,11 +23,24 @@ NEWEST_SHOWN = 20
 
 
 @dataclass(frozen=True, slots=True)
+class FileLink:
+    """A file as the seller's case page links it (`_thread.html#file-link`): its
+    download URL, size and upload date, worked out once a file (a file shows under
+    its message and in the file list)."""
+
+    attachment: Attachment
+    url: str
+    size: str
+    uploaded: Moment
+
+
+@dataclass(frozen=True, slots=True)
 class ThreadItem:
-    """A message of the case page with its files (oldest first)."""
+    """A message of the case page, when it was sent, and its files (oldest first)."""
 
     message: Message
-    files: list[Attachment]
+    sent: Moment
+    files: list[FileLink]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +48,7 @@ class FileRow:
     """A row of the case page's file list: the file and the message it came with.
     `message_shown`: the page shows that message (its link stays on the page)."""
 
-    attachment: Attachment
+    link: FileLink
     message: Message
     message_shown: bool
 
@@ -91,12 +108,36 @@ def thread_of(
     )
     listed = list(newest_files if files is None else newest_files[:files])
     listed.reverse()
+    moment = moments()
+    link = _file_links(moment)
     return Thread(
-        items=[ThreadItem(message, by_message[message.pk]) for message in shown],
+        items=[
+            ThreadItem(m, moment(m.sent_at), [link(a) for a in by_message[m.pk]]) for m in shown
+        ],
         message_count=counts["messages"],
-        files=[FileRow(a, a.message, a.message_id in by_message) for a in listed],
+        files=[FileRow(link(a), a.message, a.message_id in by_message) for a in listed],
         file_count=counts["files"],
     )
+
+
+def _file_links(moment: Callable[[datetime], Moment]) -> Callable[[Attachment], FileLink]:
+    """A page's file links: each file's once, its URL from one `reverse()` (the
+    token is its only part), its date from the page's `moment`."""
+    made: dict[int, FileLink] = {}
+    stand_in = "-"
+    before, after = reverse("attachment", args=[stand_in]).rsplit(stand_in, 1)
+
+    def link(attachment: Attachment) -> FileLink:
+        if attachment.pk not in made:
+            made[attachment.pk] = FileLink(
+                attachment,
+                f"{before}{attachment.token}{after}",
+                filesizeformat(attachment.size),
+                moment(attachment.uploaded_at),
+            )
+        return made[attachment.pk]
+
+    return link
 
 
 def attachments_visible_to(viewer: Viewer) -> QuerySet[Attachment]:
