@@ -67,6 +67,8 @@ class CaseAdmin(CaseWorkspaceMixin, CaseQueueMixin, CaseActionsMixin, admin.Mode
     date_hierarchy = "created_at"
     list_select_related = ["support_team", "account", "assignee"]
     list_per_page = 50
+    # One mark for "nothing here" in every column (the derived columns write "—").
+    empty_value_display = "—"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # facet counts cost a full scan at 1M cases
     change_form_template = "admin/cases/case/change_form.html"

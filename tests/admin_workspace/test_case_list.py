@@ -212,7 +212,7 @@ def test_a_row_shows_what_an_agent_needs(agent_admin, account, seller, support_a
     assert '<td class="field-state">Answered</td>' in plain
     assert '<td class="field-waiting">—</td><td class="field-flags">—</td>' in plain
     assert (
-        '<td class="field-support_team nowrap">-</td><td class="field-assignee nowrap">-</td>'
+        '<td class="field-support_team nowrap">—</td><td class="field-assignee nowrap">—</td>'
         in plain
     )
 
