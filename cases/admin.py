@@ -10,7 +10,6 @@ and the case domain does not import it (the layering contract in pyproject.toml)
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -18,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cases.display import links, moments
 from cases.models import (
     Case,
     CaseHistory,
@@ -195,29 +195,22 @@ class QueueRow:
 def queue_rows(cases: Iterable[Case], *, change_url: str) -> list[QueueRow]:
     """The rows of a page of the list. `change_url`: a case page's URL (with the
     list's filters) for the case id 0, filled per row; no query."""
-    before, after = change_url.split("/0/", 1)
+    url = links(change_url)
     select = gettext("Select this object for an action - {}")  # the admin's own words
     # Each label translated once a page (`get_state_display` hashes every choice a call).
     states = {value: str(label) for value, label in CaseState.choices}
-    dates: dict[datetime, str] = {}
-
-    def date(value: datetime) -> str:
-        # As the admin shows a date field, each distinct date formatted once a page.
-        if value not in dates:
-            dates[value] = formats.localize(timezone.localtime(value))
-        return dates[value]
-
+    moment = moments()  # the admin's date format is the site's one (caselog/formats)
     return [
         QueueRow(
             case=case,
-            url=f"{before}/{case.pk}/{after}",
+            url=url(case.pk),
             select_label=select.format(case),
             state=states.get(case.state, case.state),
             waiting=waiting_text(case),
             overdue=case.is_overdue,
             flags=case_flags(case),
-            created=date(case.created_at),
-            activity=date(case.last_activity_at),
+            created=moment(case.created_at).text,
+            activity=moment(case.last_activity_at).text,
         )
         for case in cases
     ]

@@ -17,7 +17,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 
 from cases.access import viewer_for
-from cases.display import Moment, moments
+from cases.display import Moment, links, moments
 from cases.models import Case, TimeLeft
 from cases.search import search_snippets
 
@@ -39,11 +39,11 @@ def attention(request: HttpRequest) -> dict[str, Any]:
     return {"attention": SimpleLazyObject(lambda: viewer.attention)}
 
 
-def changed_since_seen(case: Case, support_at: Any, seen_at: Any, joined_at: Any) -> bool:
+def changed_since_seen(expired: bool, support_at: Any, seen_at: Any, joined_at: Any) -> bool:
     """The "Updated" mark: Seller Support acted (message, state change, transfer)
     after the user last opened the case and after they joined its account; never
     on an expired case. A user who never opened the case counts from joining."""
-    if support_at is None or case.is_expired:
+    if support_at is None or expired:
         return False
     since = max((moment for moment in (seen_at, joined_at) if moment is not None), default=None)
     return since is None or support_at > since
@@ -96,17 +96,17 @@ def log_rows(
     ids = [case.pk for case in cases]
     snippets = search_snippets(case_ids=ids, text=search_text) if search_text and ids else {}
     moment = moments()
-    # The case page's URL with a stand-in id, filled per row: one reverse() a page.
-    url = reverse("cases:detail", args=[0]).rsplit("/0/", 1)
+    url = links(reverse("cases:detail", args=[0]))
     return [
         LogRow(
             case=case,
             expired=(expired := case.is_expired),
-            url=f"{url[0]}/{case.pk}/{url[1]}",
+            url=url(case.pk),
             created=moment(case.created_at),
             activity=moment(case.last_activity_at),
-            changed=not expired
-            and changed_since_seen(case, case.support_activity_at, case.seen_at, case.joined_at),
+            changed=changed_since_seen(
+                expired, case.support_activity_at, case.seen_at, case.joined_at
+            ),
             opened_by=(
                 case.opened_by_email
                 if case.opened_by_email and case.opened_by_email != case.primary_email

@@ -1,9 +1,12 @@
-"""How a page shows a date: `Moment`, each distinct date of a page formatted once.
+"""What a page of rows shows, worked out once a page: dates (`Moment`, each
+distinct date formatted once) and links of one URL pattern (`links`, one
+`reverse()` a page).
 
-The log's rows (`cases.attention.log_rows`) and the case page's files
-(`correspondence.selectors.thread_of`) carry their dates as moments, so a long
-page formats each date once, in the user's language and time zone (the request's),
-with Django's own `date_format`.
+The log's rows (`cases.attention.log_rows`), the agents' queue rows
+(`cases.admin.queue_rows`) and the case page's files
+(`correspondence.selectors.thread_of`) use them: a long page formats each date once,
+in the user's language and time zone (the request's), with Django's own
+`date_format`, and reverses each URL pattern once.
 """
 
 from __future__ import annotations
@@ -39,3 +42,11 @@ def moments() -> Callable[[datetime], Moment]:
         return made[value]
 
     return moment
+
+
+def links(url: str, stand_in: object = 0) -> Callable[[object], str]:
+    """A page's links of one URL pattern: `url` is the pattern's URL with
+    `stand_in` as its one varying path segment (what `reverse()` gave for it, query
+    string included); each link puts a value in that segment's place."""
+    before, after = url.split(f"/{stand_in}/", 1)
+    return lambda value: f"{before}/{value}/{after}"

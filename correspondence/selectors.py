@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
 from cases.access import AnyUser, Viewer, cases_for_support, cases_visible_to
-from cases.display import Moment, moments
+from cases.display import Moment, links, moments
 from cases.models import Case, CaseHistory
 from correspondence.models import SELLER_VISIBLE, Attachment, HeldFile, Message
 
@@ -124,14 +124,13 @@ def _file_links(moment: Callable[[datetime], Moment]) -> Callable[[Attachment], 
     """A page's file links: each file's once, its URL from one `reverse()` (the
     token is its only part), its date from the page's `moment`."""
     made: dict[int, FileLink] = {}
-    stand_in = "-"
-    before, after = reverse("attachment", args=[stand_in]).rsplit(stand_in, 1)
+    url = links(reverse("attachment", args=["-"]), "-")
 
     def link(attachment: Attachment) -> FileLink:
         if attachment.pk not in made:
             made[attachment.pk] = FileLink(
                 attachment,
-                f"{before}{attachment.token}{after}",
+                url(attachment.token),
                 filesizeformat(attachment.size),
                 moment(attachment.uploaded_at),
             )
